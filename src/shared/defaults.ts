@@ -1,0 +1,13 @@
+/** Default values shared by main (the settings store) and the renderer (forms before load). */
+import type { Settings } from './model';
+
+/** Settings a new installation starts with. */
+export const DEFAULT_SETTINGS: Settings = {
+  pollIntervalMs: 1000,
+  closedRetentionMs: 10_000,
+  theme: 'system',
+  closeToTray: true,
+  reverseDns: false,
+  socketSource: 'auto',
+  notifications: { probeDown: true, probeUp: true, newListener: true, newlyExposed: true },
+};

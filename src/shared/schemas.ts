@@ -1,0 +1,230 @@
+/**
+ * Run-time schemas for everything that crosses a trust boundary: the arguments of every request
+ * method (the renderer, a browser tab or a WebSocket peer is untrusted), settings read from disk,
+ * and probe definitions. One schema library (valibot) for the whole project.
+ */
+import * as v from 'valibot';
+import type { PortwatchApi, RequestMethod } from './api';
+import { EXPORT_COLUMNS } from './model';
+import type { ExportRequest, HistoryWindow, ProbeSpec, Settings } from './model';
+import { isHostName, isIPv4, isIPv6, isIpLiteral, parseHostPort, stripBrackets } from './net';
+
+/** Limits shared by validation, the runner and the UI. */
+export const LIMITS = {
+  pollIntervalMinMs: 500,
+  pollIntervalMaxMs: 60_000,
+  probeIntervalMinMs: 1_000,
+  probeIntervalMaxMs: 3_600_000,
+  probeTimeoutMinMs: 100,
+  probeTimeoutMaxMs: 60_000,
+  maxProbes: 200,
+  historyMinMs: 60_000,
+  historyMaxMs: 3_600_000,
+  closedRetentionMaxMs: 3_600_000,
+  labelMaxLength: 120,
+  hysteresisMax: 20,
+} as const;
+
+const int = (field: string, min: number, max: number, unit = ''): v.GenericSchema<unknown, number> =>
+  v.pipe(
+    v.number(`${field} must be a number`),
+    v.integer(`${field} must be a whole number`),
+    v.minValue(min, `${field} must be at least ${min}${unit}`),
+    v.maxValue(max, `${field} must be at most ${max}${unit}`),
+  );
+
+const text = (field: string, max: number): v.GenericSchema<unknown, string> =>
+  v.pipe(v.string(`${field} must be text`), v.maxLength(max, `${field} must be at most ${max} characters`));
+
+const hostSchema = (field: string): v.GenericSchema<unknown, string> =>
+  v.pipe(
+    v.string(`${field} must be text`),
+    v.trim(),
+    v.nonEmpty(`${field} is empty`),
+    v.check(
+      (host) => isIPv4(host) || isIPv6(stripBrackets(host)) || isHostName(host),
+      `${field} must be a host name, an IPv4 address or an IPv6 address`,
+    ),
+    v.transform(stripBrackets),
+  );
+
+const portSchema = (field: string): v.GenericSchema<unknown, number> => int(field, 1, 65535);
+
+const probeBaseEntries = {
+  id: v.pipe(
+    v.string('id must be text'),
+    v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'id must be 1–64 letters, digits, "-" or "_"'),
+  ),
+  label: v.pipe(text('label', LIMITS.labelMaxLength), v.trim()),
+  intervalMs: int('intervalMs', LIMITS.probeIntervalMinMs, LIMITS.probeIntervalMaxMs, ' ms'),
+  timeoutMs: int('timeoutMs', LIMITS.probeTimeoutMinMs, LIMITS.probeTimeoutMaxMs, ' ms'),
+  enabled: v.boolean('enabled must be true or false'),
+  downAfter: int('downAfter', 1, LIMITS.hysteresisMax),
+  upAfter: int('upAfter', 1, LIMITS.hysteresisMax),
+};
+
+const httpUrl = v.pipe(
+  v.string('url must be text'),
+  v.trim(),
+  v.check((url) => URL.canParse(url), 'url is not a valid URL'),
+  v.check((url) => /^https?:$/.test(new URL(url).protocol), 'url must start with http:// or https://'),
+  v.check((url) => {
+    const host = new URL(url).hostname;
+    return isIpLiteral(host) || isHostName(host);
+  }, 'url has no valid host'),
+);
+
+const dnsServer = v.nullable(
+  v.pipe(
+    v.string('server must be text'),
+    v.trim(),
+    v.check((server) => parseHostPort(server).ok && isIpLiteral(hostOf(server)), 'server must be an IP address, optionally with :port'),
+  ),
+);
+
+function hostOf(server: string): string {
+  const parsed = parseHostPort(server);
+  return parsed.ok ? parsed.host : '';
+}
+
+/** A probe definition, checked field by field with messages that name the field. */
+export const probeSpecSchema: v.GenericSchema<unknown, ProbeSpec> = v.pipe(
+  v.variant(
+    'kind',
+    [
+      v.strictObject({ ...probeBaseEntries, kind: v.literal('tcp'), host: hostSchema('host'), port: portSchema('port') }),
+      v.strictObject({
+        ...probeBaseEntries,
+        kind: v.literal('dns'),
+        name: v.pipe(
+          v.string('name must be text'),
+          v.trim(),
+          v.check((name) => isHostName(name), 'name must be a DNS host name'),
+        ),
+        recordType: v.picklist(['A', 'AAAA', 'both'], 'recordType must be A, AAAA or both'),
+        server: dnsServer,
+      }),
+      v.pipe(
+        v.strictObject({
+          ...probeBaseEntries,
+          kind: v.literal('http'),
+          url: httpUrl,
+          expectStatusMin: int('expectStatusMin', 100, 599),
+          expectStatusMax: int('expectStatusMax', 100, 599),
+          bodyContains: v.nullable(text('bodyContains', 1000)),
+          acceptInvalidCert: v.boolean('acceptInvalidCert must be true or false'),
+        }),
+        v.check(
+          (spec) => spec.expectStatusMin <= spec.expectStatusMax,
+          'expectStatusMin must not be greater than expectStatusMax',
+        ),
+      ),
+      v.strictObject({
+        ...probeBaseEntries,
+        kind: v.literal('tls'),
+        host: hostSchema('host'),
+        port: portSchema('port'),
+        sni: v.nullable(
+          v.pipe(v.string('sni must be text'), v.trim(), v.check((name) => isHostName(name), 'sni must be a DNS host name')),
+        ),
+      }),
+    ],
+    'kind must be tcp, dns, http or tls',
+  ),
+  v.check((spec) => spec.timeoutMs <= spec.intervalMs, 'timeoutMs must not exceed intervalMs'),
+);
+
+const settingsEntries = {
+  pollIntervalMs: int('pollIntervalMs', LIMITS.pollIntervalMinMs, LIMITS.pollIntervalMaxMs, ' ms'),
+  closedRetentionMs: int('closedRetentionMs', 0, LIMITS.closedRetentionMaxMs, ' ms'),
+  theme: v.picklist(['system', 'light', 'dark'], 'theme must be system, light or dark'),
+  closeToTray: v.boolean('closeToTray must be true or false'),
+  reverseDns: v.boolean('reverseDns must be true or false'),
+  socketSource: v.picklist(['auto', 'systeminformation', 'linux-proc'], 'socketSource must be auto, systeminformation or linux-proc'),
+  notifications: v.strictObject({
+    probeDown: v.boolean('notifications.probeDown must be true or false'),
+    probeUp: v.boolean('notifications.probeUp must be true or false'),
+    newListener: v.boolean('notifications.newListener must be true or false'),
+    newlyExposed: v.boolean('notifications.newlyExposed must be true or false'),
+  }),
+};
+
+/** Settings, every field required (what the store holds). */
+export const settingsSchema: v.GenericSchema<unknown, Settings> = v.strictObject(settingsEntries);
+
+/** A settings patch: any subset of the fields (notifications as a whole object). */
+export const settingsPatchSchema: v.GenericSchema<unknown, Partial<Settings>> = v.partial(v.strictObject(settingsEntries));
+
+/** A history window. */
+export const historyWindowSchema: v.GenericSchema<unknown, HistoryWindow> = v.strictObject({
+  durationMs: int('durationMs', LIMITS.historyMinMs, LIMITS.historyMaxMs, ' ms'),
+  maxPoints: v.optional(int('maxPoints', 2, 10_000)),
+});
+
+/** An export request. */
+export const exportRequestSchema: v.GenericSchema<unknown, ExportRequest> = v.strictObject({
+  format: v.picklist(['csv', 'json', 'ndjson'], 'format must be csv, json or ndjson'),
+  columns: v.optional(
+    v.pipe(
+      v.array(v.picklist(EXPORT_COLUMNS, `columns must be among: ${EXPORT_COLUMNS.join(', ')}`), 'columns must be a list'),
+      v.minLength(1, 'columns must name at least one column'),
+      v.check((cols) => new Set(cols).size === cols.length, 'columns must not repeat a column'),
+    ),
+  ),
+  separator: v.optional(v.picklist([',', ';', '\t'], 'separator must be a comma, a semicolon or a tab')),
+  bom: v.optional(v.boolean('bom must be true or false')),
+  filter: v.optional(text('filter', 2000)),
+});
+
+const idSchema = v.pipe(v.string('id must be text'), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'id is not a probe id'));
+
+/** Argument tuple schemas, one per request method, typed from the contract. */
+export const ARG_SCHEMAS: { [K in RequestMethod]: v.GenericSchema<unknown, Parameters<PortwatchApi[K]>> } = {
+  getSnapshot: v.strictTuple([]),
+  getHistory: v.strictTuple([historyWindowSchema]),
+  listProbes: v.strictTuple([]),
+  saveProbe: v.strictTuple([probeSpecSchema]),
+  deleteProbe: v.strictTuple([idSchema]),
+  runProbe: v.strictTuple([idSchema]),
+  getSettings: v.strictTuple([]),
+  setSettings: v.strictTuple([settingsPatchSchema]),
+  exportSnapshot: v.strictTuple([exportRequestSchema]),
+  endProcess: v.strictTuple([
+    v.strictObject({
+      pid: int('pid', 1, 2 ** 31 - 1),
+      startedAt: v.optional(v.pipe(v.number('startedAt must be a number'), v.finite('startedAt must be finite'))),
+    }),
+  ]),
+  pause: v.strictTuple([]),
+  resume: v.strictTuple([]),
+  getCapabilities: v.strictTuple([]),
+};
+
+/** Result of validating untrusted input. */
+export type Validated<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** One line per problem, each naming its field (valibot's path, then our message). */
+export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  const lines = issues.map((issue) => {
+    const path = (issue.path ?? [])
+      .map((item) => String(item.key))
+      .filter((key) => !/^\d+$/.test(key));
+    const field = path.join('.');
+    // Our messages start with the field name; valibot's generic ones get the path in front.
+    return field !== '' && !issue.message.startsWith(path[path.length - 1] ?? '') ? `${field}: ${issue.message}` : issue.message;
+  });
+  return [...new Set(lines)].join('; ');
+}
+
+/** Validates a value against a schema; never throws. */
+export function validate<T>(schema: v.GenericSchema<unknown, T>, value: unknown): Validated<T> {
+  const result = v.safeParse(schema, value);
+  return result.success ? { ok: true, value: result.output } : { ok: false, error: describeIssues(result.issues) };
+}
+
+/** Validates the argument list of a request method; never throws. */
+export function validateArgs<K extends RequestMethod>(method: K, args: unknown): Validated<Parameters<PortwatchApi[K]>> {
+  const schema = ARG_SCHEMAS[method] as v.GenericSchema<unknown, Parameters<PortwatchApi[K]>>;
+  const result = validate(schema, args);
+  return result.ok ? result : { ok: false, error: `${method}: ${result.error}` };
+}
