@@ -1,12 +1,5 @@
-/** Every CLI command, registered in help order. */
-import { hostname } from 'node:os';
-import { registerCommand, VERSION } from './main';
-
-registerCommand('version', {
-  summary: 'print the version and the platform',
-  help: 'Usage: portwatch version\n\nPrints the Portwatch version, the Node.js version and the platform.',
-  run: async (_args, io) => {
-    io.stdout.write(`portwatch ${VERSION} (node ${process.version}, ${process.platform}-${process.arch}, host ${hostname()})\n`);
-    return 0;
-  },
-});
+/**
+ * Every CLI command, registered in help order. Each command lives in its own module under
+ * commands/ and registers itself; add one import line per command here.
+ */
+import './commands/version';
