@@ -471,3 +471,21 @@ export interface Capabilities {
   platform: string;
   version: string;
 }
+
+/**
+ * A snapshot as saved to JSON (`portwatch snapshot --format json`, the desktop and browser JSON
+ * export) and read back by `portwatch diff`. NDJSON carries the same: one header line holding
+ * everything but `rows`, then one row per line.
+ */
+export interface SnapshotDocument {
+  format: 'portwatch-snapshot';
+  formatVersion: 1;
+  portwatchVersion: string;
+  hostname: string;
+  /** Epoch ms. */
+  capturedAt: number;
+  /** The same instant, ISO 8601 UTC, for people and spreadsheets. */
+  capturedAtIso: string;
+  status: PollStatus;
+  rows: Connection[];
+}
