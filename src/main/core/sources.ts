@@ -46,3 +46,12 @@ export interface InterfaceCounters {
 export interface InterfaceStatsSource {
   read(): Promise<InterfaceCounters[]>;
 }
+
+/**
+ * Reverse DNS, cached. `peek` never waits: it returns the cached name, null when the address is
+ * known to have none, or undefined when unknown, starting a lookup in the background for a later
+ * poll. A poll is never delayed by DNS.
+ */
+export interface HostNameResolver {
+  peek(address: string): string | null | undefined;
+}
