@@ -141,7 +141,7 @@ function parseState(value: string, position: number): SocketState[] {
 function pickList<T extends string>(value: string, allowed: Record<string, T>, what: string, position: number): T {
   const found = allowed[value.toLowerCase()];
   if (found === undefined) {
-    throw new FilterSyntaxError(`"${value}" is not a ${what} (${Object.keys(allowed).join(', ')})`, position);
+    throw new FilterSyntaxError(`"${value}" is not ${what} (${Object.keys(allowed).join(', ')})`, position);
   }
   return found;
 }
@@ -172,25 +172,25 @@ function keyTerm(key: (typeof FILTER_KEYS)[number], rawValues: string[], negate:
     case 'state':
       return { kind: 'state', states: rawValues.flatMap((value) => parseState(value, position)), negate };
     case 'proto':
-      return { kind: 'proto', protocols: rawValues.map((value) => pickList(value, { tcp: 'tcp', udp: 'udp' }, 'protocol', position)), negate };
+      return { kind: 'proto', protocols: rawValues.map((value) => pickList(value, { tcp: 'tcp', udp: 'udp' }, 'a protocol', position)), negate };
     case 'family':
       return {
         kind: 'family',
-        families: rawValues.map((value) => (pickList(value, { '4': '4', '6': '6', ipv4: '4', ipv6: '6' }, 'IP version', position) === '4' ? 4 : 6)),
+        families: rawValues.map((value) => (pickList(value, { '4': '4', '6': '6', ipv4: '4', ipv6: '6' }, 'an IP version', position) === '4' ? 4 : 6)),
         negate,
       };
     case 'exposure':
       return {
         kind: 'exposure',
         values: rawValues.map((value) =>
-          pickList(value, { loopback: 'loopback', all: 'all-interfaces', 'all-interfaces': 'all-interfaces', specific: 'specific' }, 'exposure', position),
+          pickList(value, { loopback: 'loopback', all: 'all-interfaces', 'all-interfaces': 'all-interfaces', specific: 'specific' }, 'an exposure', position),
         ),
         negate,
       };
     case 'change':
       return {
         kind: 'change',
-        values: rawValues.map((value) => pickList(value, { new: 'new', changed: 'changed', closed: 'closed' }, 'change', position)),
+        values: rawValues.map((value) => pickList(value, { new: 'new', changed: 'changed', closed: 'closed' }, 'a change', position)),
         negate,
       };
     case 'proc':
