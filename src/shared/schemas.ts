@@ -36,19 +36,52 @@ const int = (field: string, min: number, max: number, unit = ''): v.GenericSchem
 const text = (field: string, max: number): v.GenericSchema<unknown, string> =>
   v.pipe(v.string(`${field} must be text`), v.maxLength(max, `${field} must be at most ${max} characters`));
 
+/**
+ * One check whose message is the first problem found: valibot runs every action of a pipe even
+ * after one fails, and "host is empty; host must be a host name…" would say the same thing twice.
+ */
+const firstProblem = (problem: (input: string) => string | null): v.CheckAction<string, (issue: v.CheckIssue<string>) => string> =>
+  v.check(
+    (input) => problem(input) === null,
+    (issue) => problem(issue.input) ?? '',
+  );
+
 const hostSchema = (field: string): v.GenericSchema<unknown, string> =>
   v.pipe(
     v.string(`${field} must be text`),
     v.trim(),
-    v.nonEmpty(`${field} is empty`),
-    v.check(
-      (host) => isIPv4(host) || isIPv6(stripBrackets(host)) || isHostName(host),
-      `${field} must be a host name, an IPv4 address or an IPv6 address`,
-    ),
+    firstProblem((host) => {
+      if (host === '') return `${field} is empty`;
+      if (host.length > 255) return `${field} must be at most 255 characters`;
+      if (isIPv4(host) || isIPv6(stripBrackets(host)) || isHostName(host)) return null;
+      return `${field} must be a host name, an IPv4 address or an IPv6 address`;
+    }),
     v.transform(stripBrackets),
   );
 
 const portSchema = (field: string): v.GenericSchema<unknown, number> => int(field, 1, 65535);
+
+/**
+ * Messages for a probe object's own issues: not an object, a missing field, an unknown field. Each
+ * starts with the field name so `describeIssues` does not repeat it.
+ */
+const probeObjectMessage = (kind: string) => (issue: v.StrictObjectIssue): string => {
+  const key = issue.path?.[issue.path.length - 1]?.key;
+  if (issue.expected === 'never') return `${String(key)} is not a field of a ${kind} probe`;
+  if (issue.expected !== 'Object' && typeof key === 'string') return `${key} is missing`;
+  return 'a probe must be an object';
+};
+
+/** Optional text where an empty string (a cleared form field) means "none". */
+const optionalText = (field: string, max: number, check?: { test: (text: string) => boolean; message: string }): v.GenericSchema<unknown, string | null> =>
+  v.pipe(
+    v.nullable(v.string(`${field} must be text or null`)),
+    v.transform((text) => (text === null || text.trim() === '' ? null : text)),
+    v.check(
+      (text) => text === null || (text.length <= max && (check === undefined || check.test(text.trim()))),
+      (issue) => (issue.input !== null && issue.input.length > max ? `${field} must be at most ${max} characters` : (check?.message ?? `${field} is invalid`)),
+    ),
+  );
 
 const probeBaseEntries = {
   id: v.pipe(
@@ -66,20 +99,15 @@ const probeBaseEntries = {
 const httpUrl = v.pipe(
   v.string('url must be text'),
   v.trim(),
-  v.check((url) => URL.canParse(url), 'url is not a valid URL'),
-  v.check((url) => /^https?:$/.test(new URL(url).protocol), 'url must start with http:// or https://'),
-  v.check((url) => {
-    const host = new URL(url).hostname;
-    return isIpLiteral(host) || isHostName(host);
-  }, 'url has no valid host'),
-);
-
-const dnsServer = v.nullable(
-  v.pipe(
-    v.string('server must be text'),
-    v.trim(),
-    v.check((server) => parseHostPort(server).ok && isIpLiteral(hostOf(server)), 'server must be an IP address, optionally with :port'),
-  ),
+  firstProblem((url) => {
+    if (url === '') return 'url is empty';
+    if (url.length > 2000) return 'url must be at most 2000 characters';
+    if (!URL.canParse(url)) return 'url is not a valid URL (write http://host[:port]/path)';
+    const parsed = new URL(url);
+    if (!/^https?:$/.test(parsed.protocol)) return 'url must start with http:// or https://';
+    if (!isIpLiteral(parsed.hostname) && !isHostName(parsed.hostname)) return 'url has no valid host';
+    return null;
+  }),
 );
 
 function hostOf(server: string): string {
@@ -87,49 +115,73 @@ function hostOf(server: string): string {
   return parsed.ok ? parsed.host : '';
 }
 
+const dnsServer = optionalText('server', 300, {
+  test: (server) => parseHostPort(server).ok && isIpLiteral(hostOf(server)),
+  message: 'server must be an IP address, optionally with :port (IPv6 as [addr]:port)',
+});
+
 /** A probe definition, checked field by field with messages that name the field. */
 export const probeSpecSchema: v.GenericSchema<unknown, ProbeSpec> = v.pipe(
   v.variant(
     'kind',
     [
-      v.strictObject({ ...probeBaseEntries, kind: v.literal('tcp'), host: hostSchema('host'), port: portSchema('port') }),
-      v.strictObject({
-        ...probeBaseEntries,
-        kind: v.literal('dns'),
-        name: v.pipe(
-          v.string('name must be text'),
-          v.trim(),
-          v.check((name) => isHostName(name), 'name must be a DNS host name'),
-        ),
-        recordType: v.picklist(['A', 'AAAA', 'both'], 'recordType must be A, AAAA or both'),
-        server: dnsServer,
-      }),
-      v.pipe(
-        v.strictObject({
+      v.strictObject(
+        { ...probeBaseEntries, kind: v.literal('tcp'), host: hostSchema('host'), port: portSchema('port') },
+        probeObjectMessage('tcp'),
+      ),
+      v.strictObject(
+        {
           ...probeBaseEntries,
-          kind: v.literal('http'),
-          url: httpUrl,
-          expectStatusMin: int('expectStatusMin', 100, 599),
-          expectStatusMax: int('expectStatusMax', 100, 599),
-          bodyContains: v.nullable(text('bodyContains', 1000)),
-          acceptInvalidCert: v.boolean('acceptInvalidCert must be true or false'),
-        }),
+          kind: v.literal('dns'),
+          name: v.pipe(
+            v.string('name must be text'),
+            v.trim(),
+            firstProblem((name) => (name === '' ? 'name is empty' : isHostName(name) ? null : 'name must be a DNS host name')),
+          ),
+          recordType: v.picklist(['A', 'AAAA', 'both'], 'recordType must be A, AAAA or both'),
+          server: v.pipe(dnsServer, v.transform((server) => (server === null ? null : server.trim()))),
+        },
+        probeObjectMessage('dns'),
+      ),
+      v.pipe(
+        v.strictObject(
+          {
+            ...probeBaseEntries,
+            kind: v.literal('http'),
+            url: httpUrl,
+            expectStatusMin: int('expectStatusMin', 100, 599),
+            expectStatusMax: int('expectStatusMax', 100, 599),
+            bodyContains: optionalText('bodyContains', 1000),
+            acceptInvalidCert: v.boolean('acceptInvalidCert must be true or false'),
+          },
+          probeObjectMessage('http'),
+        ),
         v.check(
           (spec) => spec.expectStatusMin <= spec.expectStatusMax,
           'expectStatusMin must not be greater than expectStatusMax',
         ),
       ),
-      v.strictObject({
-        ...probeBaseEntries,
-        kind: v.literal('tls'),
-        host: hostSchema('host'),
-        port: portSchema('port'),
-        sni: v.nullable(
-          v.pipe(v.string('sni must be text'), v.trim(), v.check((name) => isHostName(name), 'sni must be a DNS host name')),
-        ),
-      }),
+      v.strictObject(
+        {
+          ...probeBaseEntries,
+          kind: v.literal('tls'),
+          host: hostSchema('host'),
+          port: portSchema('port'),
+          sni: v.pipe(
+            optionalText('sni', 253, { test: (name) => isHostName(name), message: 'sni must be a DNS host name' }),
+            v.transform((name) => (name === null ? null : name.trim())),
+          ),
+        },
+        probeObjectMessage('tls'),
+      ),
     ],
-    'kind must be tcp, dns, http or tls',
+    // With a path the issue is about the discriminator; without one the input was no object.
+    (issue) =>
+      issue.path === undefined
+        ? 'a probe must be an object'
+        : issue.input === undefined
+          ? 'kind is missing (tcp, dns, http or tls)'
+          : 'kind must be tcp, dns, http or tls',
   ),
   v.check((spec) => spec.timeoutMs <= spec.intervalMs, 'timeoutMs must not exceed intervalMs'),
 );

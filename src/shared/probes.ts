@@ -1,0 +1,205 @@
+/**
+ * Probe definitions on both sides of the bridge: validation (the renderer's form and main run the
+ * same checks), a sensible probe from a row of the socket table, and defaults for new probes.
+ */
+import type { Connection, ProbeKind, ProbeSpec } from './model';
+import { isIPv4, isIPv6, isIpLiteral, isLoopback, isWildcard, stripBrackets } from './net';
+import { LIMITS, probeSpecSchema, validate } from './schemas';
+import type { Validated } from './schemas';
+
+/** Defaults every new probe starts with. */
+export const PROBE_DEFAULTS = {
+  intervalMs: 30_000,
+  timeoutMs: 5_000,
+  downAfter: 3,
+  upAfter: 1,
+  expectStatusMin: 200,
+  expectStatusMax: 399,
+} as const;
+
+/** Options of {@link validateProbe}. */
+export interface ValidateProbeOptions {
+  /**
+   * True when saving over the probe with the same id (an edit): that probe neither counts as a
+   * duplicate nor towards the maximum. False (default): the id must be new.
+   */
+  replace?: boolean;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Checks one probe definition against the schema, the maximum number of probes and the ids of the
+ * `existing` probes. Never throws; the error names each bad field.
+ */
+export function validateProbe(input: unknown, existing: readonly ProbeSpec[], options: ValidateProbeOptions = {}): Validated<ProbeSpec> {
+  if (!isPlainObject(input)) return { ok: false, error: 'a probe must be an object' };
+  const result = validate(probeSpecSchema, input);
+  if (!result.ok) return result;
+  const spec = result.value;
+  const taken = existing.some((other) => other.id === spec.id);
+  if (taken && options.replace !== true) return { ok: false, error: `id "${spec.id}" is already used by another probe` };
+  const others = existing.filter((other) => other.id !== spec.id).length;
+  if (others >= LIMITS.maxProbes) return { ok: false, error: `at most ${LIMITS.maxProbes} probes can be defined` };
+  // An empty label reads badly in lists and notifications: name the target instead.
+  return { ok: true, value: spec.label === '' ? { ...spec, label: describeProbeTarget(spec) } : spec };
+}
+
+/**
+ * Checks a whole list (a settings file, `setProbes`): every probe, unique ids, the maximum.
+ * All or nothing: one bad probe fails the list, with its position and id in the message.
+ */
+export function validateProbeList(input: unknown): Validated<ProbeSpec[]> {
+  if (!Array.isArray(input)) return { ok: false, error: 'probes must be a list' };
+  if (input.length > LIMITS.maxProbes) return { ok: false, error: `at most ${LIMITS.maxProbes} probes can be defined (got ${input.length})` };
+  const accepted: ProbeSpec[] = [];
+  for (const [index, item] of (input as unknown[]).entries()) {
+    const result = validateProbe(item, accepted);
+    if (!result.ok) {
+      const id = isPlainObject(item) && typeof item.id === 'string' ? ` ("${item.id}")` : '';
+      return { ok: false, error: `probe ${index + 1}${id}: ${result.error}` };
+    }
+    accepted.push(result.value);
+  }
+  return { ok: true, value: accepted };
+}
+
+/** The target of a probe in a few words: `127.0.0.1:80`, `[::1]:443`, a URL, `example.com A+AAAA`. */
+export function describeProbeTarget(spec: ProbeSpec): string {
+  switch (spec.kind) {
+    case 'tcp':
+    case 'tls':
+      return `${spec.kind} ${bracket(spec.host)}:${spec.port}`;
+    case 'dns':
+      return `dns ${spec.name} ${spec.recordType === 'both' ? 'A+AAAA' : spec.recordType}${spec.server === null ? '' : ` @${spec.server}`}`;
+    case 'http':
+      return spec.url;
+  }
+}
+
+function bracket(host: string): string {
+  return isIPv6(host) ? `[${host}]` : host;
+}
+
+/** A new probe of `kind` with default settings and empty target fields, for a form. */
+export function defaultProbe(kind: ProbeKind, id = 'new-probe'): ProbeSpec {
+  const base = {
+    id,
+    label: '',
+    intervalMs: PROBE_DEFAULTS.intervalMs,
+    timeoutMs: PROBE_DEFAULTS.timeoutMs,
+    enabled: true,
+    downAfter: PROBE_DEFAULTS.downAfter,
+    upAfter: PROBE_DEFAULTS.upAfter,
+  };
+  switch (kind) {
+    case 'tcp':
+      return { ...base, kind, host: '', port: 80 };
+    case 'dns':
+      return { ...base, kind, name: '', recordType: 'both', server: null };
+    case 'http':
+      return {
+        ...base,
+        kind,
+        url: '',
+        expectStatusMin: PROBE_DEFAULTS.expectStatusMin,
+        expectStatusMax: PROBE_DEFAULTS.expectStatusMax,
+        bodyContains: null,
+        acceptInvalidCert: false,
+      };
+    case 'tls':
+      return { ...base, kind, host: '', port: 443, sni: null };
+  }
+}
+
+const HTTP_PORTS: ReadonlyMap<number, 'http' | 'https'> = new Map([
+  [80, 'http'],
+  [8080, 'http'],
+  [443, 'https'],
+  [8443, 'https'],
+]);
+
+/** Where a local socket bound to `address` answers: loopback for wildcard and loopback binds. */
+function localTarget(address: string, family: 4 | 6): string {
+  const bare = stripBrackets(address);
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare)?.[1];
+  // A v6 socket bound to a v4-mapped address is reached over IPv4.
+  if (mapped !== undefined) return isLoopback(mapped) || isWildcard(mapped) ? '127.0.0.1' : mapped;
+  if (isWildcard(bare) || isLoopback(bare)) return family === 6 ? '::1' : '127.0.0.1';
+  // A listener bound to one specific address is not reachable through loopback.
+  return bare;
+}
+
+/** True when the row is the server side of a connection (someone connected to us). */
+function isInbound(connection: Connection): boolean {
+  if (connection.service) return connection.service.side === 'local';
+  const remote = connection.remotePort ?? 0;
+  // Without service information: a low local port talking to an ephemeral one is a server.
+  return connection.localPort < 32_768 && remote >= 32_768;
+}
+
+function idFor(kind: ProbeKind, host: string, port: number, taken: ReadonlySet<string>): string {
+  const stem = `${kind}-${host}-${port}`.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 56);
+  if (!taken.has(stem)) return stem;
+  for (let n = 2; n < 10_000; n += 1) {
+    const candidate = `${stem}-${n}`;
+    if (!taken.has(candidate)) return candidate;
+  }
+  return `${stem}-${taken.size + 1}`;
+}
+
+/**
+ * A sensible probe for a row of the socket table: a listener (or the server side of a connection)
+ * is probed through loopback (its own address if bound to one specific address); an outgoing
+ * connection probes its remote endpoint. Ports 80/8080 become http, 443/8443 https, a UDP socket on
+ * port 53 a DNS query against that server; everything else a TCP connect. Ids in `takenIds` are
+ * avoided.
+ */
+export function probeFromConnection(connection: Connection, takenIds: Iterable<string> = []): ProbeSpec {
+  const listener = connection.state === 'LISTEN' || connection.remoteAddress === null || connection.remotePort === null;
+  const local = listener || isInbound(connection);
+  const host = local
+    ? localTarget(connection.localAddress, connection.family)
+    : stripBrackets(connection.remoteAddress ?? connection.localAddress);
+  const port = local ? connection.localPort : (connection.remotePort ?? connection.localPort);
+  const taken = new Set(takenIds);
+  const owner = connection.owners[0]?.name;
+  const where = `${bracket(host)}:${port}`;
+  const label = (owner !== undefined && local ? `${owner} ${where}` : where).slice(0, LIMITS.labelMaxLength);
+  const base = {
+    label,
+    intervalMs: PROBE_DEFAULTS.intervalMs,
+    timeoutMs: PROBE_DEFAULTS.timeoutMs,
+    enabled: true,
+    downAfter: PROBE_DEFAULTS.downAfter,
+    upAfter: PROBE_DEFAULTS.upAfter,
+  };
+  if (connection.protocol === 'udp' && port === 53 && isIpLiteral(host)) {
+    return {
+      ...base,
+      id: idFor('dns', host, port, taken),
+      kind: 'dns',
+      name: 'localhost',
+      recordType: 'both',
+      server: isIPv4(host) ? host : `[${host}]:53`,
+    };
+  }
+  const scheme = HTTP_PORTS.get(port);
+  if (scheme !== undefined) {
+    const defaultPort = scheme === 'http' ? 80 : 443;
+    return {
+      ...base,
+      id: idFor('http', host, port, taken),
+      kind: 'http',
+      url: `${scheme}://${bracket(host)}${port === defaultPort ? '' : `:${port}`}/`,
+      expectStatusMin: PROBE_DEFAULTS.expectStatusMin,
+      expectStatusMax: PROBE_DEFAULTS.expectStatusMax,
+      bodyContains: null,
+      // A certificate is almost never valid for a bare IP address: judge the service, not the name.
+      acceptInvalidCert: scheme === 'https',
+    };
+  }
+  return { ...base, id: idFor('tcp', host, port, taken), kind: 'tcp', host, port };
+}

@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import type { Unsubscribe } from '../../../src/shared/api';
+import { DEFAULT_SETTINGS } from '../../../src/shared/defaults';
+import type { PollStatus, ProbeResult, ProbeSpec, ProbeState, SnapshotDelta } from '../../../src/shared/model';
+import type { CollectorOptions, CollectorPort, ProbePort } from '../../../src/main/core/portwatch-service';
+import { createPortwatchService } from '../../../src/main/core/portwatch-service';
+import type { ServiceNotice } from '../../../src/main/core/service';
+import { dispatchRequest } from '../../../src/main/core/service';
+import type { PersistedState, SettingsStore } from '../../../src/main/core/settings-store';
+import { countersOf, emptyAggregates, makeConnection, okStatus } from '../../support/connections';
+
+function memoryStore(initial?: Partial<PersistedState>, notice: string | null = null): SettingsStore & { saved: PersistedState[]; failNext: string | null } {
+  let current: PersistedState = { version: 1, settings: structuredClone(DEFAULT_SETTINGS), probes: [], windowBounds: null, ...initial };
+  const store = {
+    saved: [] as PersistedState[],
+    failNext: null as string | null,
+    load: async () => ({ state: structuredClone(current), notice }),
+    save: async (state: PersistedState) => {
+      if (store.failNext) {
+        const message = store.failNext;
+        store.failNext = null;
+        throw new Error(message);
+      }
+      current = structuredClone(state);
+      store.saved.push(current);
+    },
+  };
+  return store;
+}
+
+function fakeCollector(): CollectorPort & { options: Partial<CollectorOptions>[]; emit(delta: SnapshotDelta): void; emitStatus(s: PollStatus): void } {
+  const deltas = new Set<(d: SnapshotDelta) => void>();
+  const statuses = new Set<(s: PollStatus) => void>();
+  const sub = <T>(set: Set<(v: T) => void>, l: (v: T) => void): Unsubscribe => {
+    set.add(l);
+    return () => set.delete(l);
+  };
+  return {
+    options: [],
+    getSnapshot: async () => ({ seq: 1, capturedAt: 1, hostname: 'h', status: okStatus(), rows: [], aggregates: emptyAggregates(), counters: countersOf([]) }),
+    getHistory: async () => ({ from: 0, to: 1, samples: [] }),
+    pause: async () => okStatus({ paused: true }),
+    resume: async () => okStatus(),
+    setOptions(o) {
+      this.options.push(o);
+    },
+    onDelta: (l) => sub(deltas, l),
+    onStatus: (l) => sub(statuses, l),
+    stop: async () => undefined,
+    emit: (d) => deltas.forEach((l) => l(d)),
+    emitStatus: (s) => statuses.forEach((l) => l(s)),
+  };
+}
+
+function fakeProbes(): ProbePort & { specs: ProbeSpec[]; emit(r: ProbeResult): void } {
+  const listeners = new Set<(r: ProbeResult) => void>();
+  const state = (spec: ProbeSpec): ProbeState => ({ spec, health: 'unknown', lastResult: null, history: [] });
+  const port = {
+    specs: [] as ProbeSpec[],
+    setProbes: (specs: ProbeSpec[]) => {
+      port.specs = [...specs];
+      return { ok: true as const, value: specs.map(state) };
+    },
+    upsert: (spec: ProbeSpec) => {
+      port.specs = [...port.specs.filter((s) => s.id !== spec.id), spec];
+      return { ok: true as const, value: state(spec) };
+    },
+    remove: (id: string) => {
+      const before = port.specs.length;
+      port.specs = port.specs.filter((s) => s.id !== id);
+      return port.specs.length < before;
+    },
+    runNow: async (id: string): Promise<ProbeResult> => ({ probeId: id, kind: 'tcp', at: 1, outcome: 'open', ok: true, latencyMs: 1, message: 'open', health: 'up', transition: null }),
+    list: () => port.specs.map(state),
+    onResult: (l: (r: ProbeResult) => void) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    stop: () => undefined,
+    emit: (r: ProbeResult) => listeners.forEach((l) => l(r)),
+  };
+  return port;
+}
+
+const probe: ProbeSpec = { kind: 'tcp', id: 'web', label: 'Web', host: '127.0.0.1', port: 8080, intervalMs: 10_000, timeoutMs: 2_000, enabled: true, downAfter: 3, upAfter: 1 };
+
+async function setup(initial?: Partial<PersistedState>, notice: string | null = null) {
+  const store = memoryStore(initial, notice);
+  const collector = fakeCollector();
+  const probes = fakeProbes();
+  const created: CollectorOptions[] = [];
+  const service = await createPortwatchService({
+    store,
+    createCollector: (options) => {
+      created.push(options);
+      return collector;
+    },
+    probes,
+    exporter: async () => ({ kind: 'cancelled' }),
+    endProcess: async (r) => ({ ok: false, message: `refused ${r.pid}` }),
+    capabilities: { transport: 'ipc', nativeSaveDialog: true, tray: true, platform: 'linux', version: '1' },
+  });
+  return { service, store, collector, probes, created };
+}
+
+const delta = (seq: number, added = [makeConnection()]): SnapshotDelta => ({
+  seq,
+  capturedAt: seq * 1000,
+  added,
+  changed: [],
+  removedKeys: [],
+  aggregates: emptyAggregates(),
+  counters: countersOf(added),
+  status: okStatus(),
+});
+
+describe('createPortwatchService', () => {
+  it('starts the collector with the stored settings and the probe runner with the stored probes', async () => {
+    const { created, probes } = await setup({ settings: { ...DEFAULT_SETTINGS, pollIntervalMs: 2000 }, probes: [probe] });
+    expect(created).toEqual([{ pollIntervalMs: 2000, closedRetentionMs: DEFAULT_SETTINGS.closedRetentionMs, socketSource: 'auto', reverseDns: false }]);
+    expect(probes.specs).toEqual([probe]);
+  });
+
+  it('persists settings, then applies them to the collector', async () => {
+    const { service, store, collector } = await setup();
+    const result = await dispatchRequest(service.handlers, 'setSettings', [{ pollIntervalMs: 5000 }]);
+    expect(result).toMatchObject({ ok: true, value: { pollIntervalMs: 5000 } });
+    expect(store.saved.at(-1)?.settings.pollIntervalMs).toBe(5000);
+    expect(collector.options.at(-1)).toMatchObject({ pollIntervalMs: 5000 });
+  });
+
+  it('changes nothing when the settings file cannot be written', async () => {
+    const { service, store, collector } = await setup();
+    store.failNext = 'cannot write settings.json: permission denied';
+    const result = await dispatchRequest(service.handlers, 'setSettings', [{ pollIntervalMs: 5000 }]);
+    expect(result).toEqual({ ok: false, error: 'cannot write settings.json: permission denied' });
+    expect(await service.handlers.getSettings()).toEqual(DEFAULT_SETTINGS);
+    expect(collector.options).toEqual([]);
+  });
+
+  it('saves a valid probe to the store and the runner; a failed save leaves both untouched', async () => {
+    const { service, store, probes } = await setup();
+    expect(await dispatchRequest(service.handlers, 'saveProbe', [probe])).toMatchObject({ ok: true });
+    expect(store.saved.at(-1)?.probes).toEqual([probe]);
+    store.failNext = 'disk full';
+    const second = { ...probe, id: 'db', port: 5432 };
+    expect(await dispatchRequest(service.handlers, 'saveProbe', [second])).toEqual({ ok: false, error: 'disk full' });
+    expect(probes.specs.map((p) => p.id)).toEqual(['web']);
+    expect(await dispatchRequest(service.handlers, 'deleteProbe', ['nope'])).toEqual({ ok: false, error: 'no probe with id "nope"' });
+    expect(await dispatchRequest(service.handlers, 'deleteProbe', ['web'])).toEqual({ ok: true, value: undefined });
+    expect(probes.specs).toEqual([]);
+  });
+
+  it('carries the settings-file notice in every status', async () => {
+    const { service, collector } = await setup({}, 'settings.json was corrupt; moved aside, defaults loaded');
+    const statuses: PollStatus[] = [];
+    service.subscribe('onStatus', (s) => statuses.push(s));
+    collector.emitStatus(okStatus());
+    expect(statuses[0]?.notices).toEqual(['settings.json was corrupt; moved aside, defaults loaded']);
+    expect((await service.handlers.getSnapshot()).status.notices).toHaveLength(1);
+  });
+
+  it('announces listeners that appear after the first delta, and exposure beyond loopback', async () => {
+    const { service, collector } = await setup();
+    const notices: ServiceNotice[] = [];
+    service.onNotice((n) => notices.push(n));
+    collector.emit(delta(1, [makeConnection({ localPort: 1 })]));
+    expect(notices).toEqual([]);
+    collector.emit(delta(2, [makeConnection({ localPort: 8443, localAddress: '0.0.0.0', exposure: 'all-interfaces', owners: [{ pid: 7, name: 'caddy' }] })]));
+    expect(notices.map((n) => n.kind)).toEqual(['new-listener', 'newly-exposed']);
+    expect(notices[0]).toMatchObject({ endpoint: 'TCP 0.0.0.0:8443', process: 'caddy' });
+  });
+
+  it('turns probe transitions into notices', async () => {
+    const { service, probes } = await setup({ probes: [probe] });
+    const notices: ServiceNotice[] = [];
+    service.onNotice((n) => notices.push(n));
+    probes.emit({ probeId: 'web', kind: 'tcp', at: 5, outcome: 'refused', ok: false, latencyMs: null, message: 'connection refused', health: 'down', transition: 'down' });
+    probes.emit({ probeId: 'web', kind: 'tcp', at: 6, outcome: 'refused', ok: false, latencyMs: null, message: 'connection refused', health: 'down', transition: null });
+    expect(notices).toEqual([{ kind: 'probe-down', probeId: 'web', label: 'Web', message: 'connection refused', at: 5 }]);
+  });
+});

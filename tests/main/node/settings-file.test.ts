@@ -1,0 +1,121 @@
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { PersistedState } from '../../../src/main/core/settings-store';
+import { WriteError } from '../../../src/main/node/atomic-write';
+import { defaultConfigDir, defaultState, JsonSettingsStore } from '../../../src/main/node/settings-file';
+import { DEFAULT_SETTINGS } from '../../../src/shared/defaults';
+
+const NOW = Date.UTC(2026, 10, 26, 3, 4, 5, 678);
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'pw-settings-'));
+}
+
+const sample = (): PersistedState => ({
+  version: 1,
+  settings: { ...DEFAULT_SETTINGS, theme: 'dark', pollIntervalMs: 2000, notifications: { ...DEFAULT_SETTINGS.notifications, newListener: false } },
+  probes: [
+    { id: 'web', label: 'web', kind: 'http', url: 'http://[::1]:8080/', intervalMs: 30_000, timeoutMs: 5000, enabled: true, downAfter: 3, upAfter: 1, expectStatusMin: 200, expectStatusMax: 399, bodyContains: 'ok', acceptInvalidCert: false },
+    { id: 'db', label: 'db', kind: 'tcp', host: '127.0.0.1', port: 5432, intervalMs: 10_000, timeoutMs: 2000, enabled: false, downAfter: 2, upAfter: 2 },
+  ],
+  windowBounds: { x: 10, y: 20, width: 1200, height: 800 },
+});
+
+describe('JsonSettingsStore', () => {
+  it('loads the defaults, without a notice, when there is no file yet', async () => {
+    const store = new JsonSettingsStore(join(await tempDir(), 'settings.json'));
+    expect(await store.load()).toEqual({ state: defaultState(), notice: null });
+  });
+
+  it('round-trips the whole state through the file, creating its folder', async () => {
+    const file = join(await tempDir(), 'nested', 'portwatch', 'settings.json');
+    const store = new JsonSettingsStore(file);
+    await store.save(sample());
+    expect(await new JsonSettingsStore(file).load()).toEqual({ state: sample(), notice: null });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(sample());
+  });
+
+  it.each([
+    ['not JSON', '{"version": 1, "settings": ', /because it is not valid JSON \(/],
+    ['JSON of the wrong shape', '[1, 2]', /because it is invalid \(the file does not hold a JSON object\)/],
+    ['an unknown version', '{"version": 7}', /because it is invalid \(unknown version 7 \(expected 1\)\)/],
+    ['a bad setting', JSON.stringify({ ...sample(), settings: { ...DEFAULT_SETTINGS, pollIntervalMs: 5 } }), /because it is invalid \(settings: pollIntervalMs must be at least 500 ms\)/],
+    ['a bad probe', JSON.stringify({ ...sample(), probes: [{ ...sample().probes[1], port: 70000 }] }), /because it is invalid \(probe 1 \("db"\): port must be at most 65535\)/],
+  ])('moves a file with %s aside and loads the defaults with a notice', async (_name, content, reason) => {
+    const dir = await tempDir();
+    const file = join(dir, 'settings.json');
+    await writeFile(file, content);
+    const loaded = await new JsonSettingsStore(file, { now: () => NOW }).load();
+    expect(loaded.state).toEqual(defaultState());
+    const aside = `${file}.corrupt-2026-11-26T03-04-05-678Z`;
+    expect(loaded.notice).toMatch(reason);
+    expect(loaded.notice).toContain(`It was moved to ${aside}; the defaults are in use.`);
+    expect(await readdir(dir)).toEqual(['settings.json.corrupt-2026-11-26T03-04-05-678Z']);
+    expect(await readFile(aside, 'utf8')).toBe(content);
+  });
+
+  it('never overwrites an earlier moved-aside file', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'settings.json');
+    const store = new JsonSettingsStore(file, { now: () => NOW });
+    await writeFile(file, 'first');
+    await store.load();
+    await writeFile(file, 'second');
+    const loaded = await store.load();
+    expect(loaded.notice).toContain('.corrupt-2026-11-26T03-04-05-678Z-1');
+    expect((await readdir(dir)).sort()).toEqual(['settings.json.corrupt-2026-11-26T03-04-05-678Z', 'settings.json.corrupt-2026-11-26T03-04-05-678Z-1']);
+  });
+
+  it('reports an unreadable settings path in words and loads the defaults, leaving it in place', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'settings.json');
+    await mkdir(file);
+    const loaded = await new JsonSettingsStore(file).load();
+    expect(loaded).toEqual({ state: defaultState(), notice: `Cannot read the settings file ${file}: the path is a folder. Using the defaults; changes may not be saved.` });
+    expect(await readdir(dir)).toEqual(['settings.json']);
+  });
+
+  it('refuses to save an invalid state and leaves the old file whole', async () => {
+    const file = join(await tempDir(), 'settings.json');
+    const store = new JsonSettingsStore(file);
+    await store.save(sample());
+    const before = await readFile(file, 'utf8');
+    const bad = { ...sample(), probes: [...sample().probes, { ...sample().probes[1]! }] };
+    await expect(store.save(bad)).rejects.toThrow('settings not saved: probe 3 ("db"): id "db" is already used by another probe');
+    expect(await readFile(file, 'utf8')).toBe(before);
+  });
+
+  it('reports an unwritable location in words', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'blocker'), 'a file where a folder should be');
+    const file = join(dir, 'blocker', 'settings.json');
+    const error = await new JsonSettingsStore(file).save(sample()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WriteError);
+    expect((error as WriteError).message).toBe(`cannot create the folder ${join(dir, 'blocker')}: a file is where the folder should be`);
+  });
+
+  it('reports a target that is a folder in words and writes nothing', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'settings.json');
+    await mkdir(file);
+    await expect(new JsonSettingsStore(file).save(sample())).rejects.toThrow(new WriteError(`cannot write ${file}: the path is a folder`, 'EISDIR'));
+    expect(await readdir(dir)).toEqual(['settings.json']);
+  });
+});
+
+describe('defaultConfigDir', () => {
+  it.each([
+    ['linux', { XDG_CONFIG_HOME: '/home/ann/.cfg' }, '/home/ann', '/home/ann/.cfg/portwatch'],
+    ['linux', {}, '/home/ann', '/home/ann/.config/portwatch'],
+    ['linux', { XDG_CONFIG_HOME: 'relative/dir' }, '/home/ann', '/home/ann/.config/portwatch'],
+    ['linux', { XDG_CONFIG_HOME: '' }, '/home/ann', '/home/ann/.config/portwatch'],
+    ['freebsd', {}, '/usr/home/bob', '/usr/home/bob/.config/portwatch'],
+    ['darwin', { XDG_CONFIG_HOME: '/ignored' }, '/Users/ann', '/Users/ann/Library/Application Support/Portwatch'],
+    ['win32', { APPDATA: 'C:\\Users\\Ann\\AppData\\Roaming' }, 'C:\\Users\\Ann', 'C:\\Users\\Ann\\AppData\\Roaming\\Portwatch'],
+    ['win32', {}, 'C:\\Users\\Ann', 'C:\\Users\\Ann\\AppData\\Roaming\\Portwatch'],
+  ] as const)('%s with %j and home %s gives %s', (platform, env, home, expected) => {
+    expect(defaultConfigDir(platform, env, home)).toBe(expected);
+  });
+});
