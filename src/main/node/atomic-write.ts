@@ -4,6 +4,7 @@
  * Used by the settings store, the desktop export and `portwatch snapshot --out`.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -34,6 +35,8 @@ function explain(error: unknown, target: string): WriteError {
     ENOTDIR: 'a part of the path is not a folder',
     EISDIR: 'the path is a folder',
   };
+  // ENOENT also comes from folders that exist but take no new files (/proc, /sys).
+  if (code === 'ENOENT' && existsSync(dirname(target))) reasons.ENOENT = 'files cannot be created in that folder';
   const reason = (code !== null ? reasons[code] : undefined) ?? (error instanceof Error ? error.message : String(error));
   return new WriteError(`cannot write ${target}: ${reason}`, code);
 }

@@ -51,3 +51,9 @@ describe('writeFileAtomic', () => {
     await expect(writeFileAtomic(join(dir, 'x'), 'x')).rejects.toThrow(/permission denied/);
   });
 });
+
+describe('writeFileAtomic in a folder that takes no files', () => {
+  it.runIf(process.platform === 'linux')('says so instead of claiming the folder is missing', async () => {
+    await expect(writeFileAtomic('/proc/portwatch-test.csv', 'x')).rejects.toThrow(/cannot write \/proc\/portwatch-test\.csv: (files cannot be created in that folder|permission denied|the operation is not permitted)/);
+  });
+});
