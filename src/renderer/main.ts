@@ -1,13 +1,16 @@
 /**
- * The renderer's entry: the only module that picks the transport (the preload's `window.portwatch`
- * inside Electron) and provides it to the app.
+ * The renderer's entry: the only module that picks the transport (see `pickTransport`) and provides
+ * it to the app. Stores `inject()` it; with none, the app says so instead of showing an empty page.
  */
 import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import App from './App.vue';
 import { API_KEY } from './api-key';
+import { pickTransport } from './transport';
+import './styles.css';
 
 const app = createApp(App);
 app.use(createPinia());
-if (window.portwatch) app.provide(API_KEY, window.portwatch);
+const api = pickTransport();
+if (api) app.provide(API_KEY, api);
 app.mount('#app');
