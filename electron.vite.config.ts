@@ -15,6 +15,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/electron/index.ts'),
           cli: resolve(__dirname, 'src/cli/index.ts'),
+          'collector-worker': resolve(__dirname, 'src/main/node/collector-worker.ts'),
         },
         output: {
           // The CLI runs with plain `node` (and as the package's bin): give it a shebang.

@@ -1,6 +1,7 @@
 // `npm start`: build if out/ is missing or stale, then launch the desktop app. Where the Electron
-// runtime is missing, try Electron's own installer once with a time limit; if that fails, say why in
-// one line and exit non-zero.
+// runtime is missing, try Electron's own installer once with a time limit; if that fails (or with
+// `npm start -- --browser`), say so in one line and run `portwatch serve` instead, which prints the
+// URL to open in a browser.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,18 +77,35 @@ function tryInstallElectron() {
   });
 }
 
+/** Runs `portwatch serve` in the foreground (it prints the URL), passing our signals on. */
+function runServe(args) {
+  const child = spawn(process.execPath, [join(ROOT, 'out/main/cli.js'), 'serve', ...args], { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+}
+
 async function main() {
+  const args = process.argv.slice(2);
+  const browser = args.includes('--browser');
+  const rest = args.filter((arg) => arg !== '--browser');
   build();
+  if (browser) {
+    process.stderr.write('portwatch: --browser given: running portwatch serve; open the URL it prints\n');
+    return runServe(rest);
+  }
   let binary = findElectronBinary();
   if (!binary.ok) {
     process.stdout.write(`portwatch: ${binary.reason}; trying to download it once…\n`);
     const cause = await tryInstallElectron();
     binary = findElectronBinary();
     if (!binary.ok) {
-      fail(`cannot start the desktop app: the Electron runtime is missing and its download failed (${cause ?? binary.reason})`);
+      process.stderr.write(
+        `portwatch: cannot start the desktop app: the Electron runtime is missing and its download failed (${cause ?? binary.reason}); running portwatch serve instead: open the URL it prints\n`,
+      );
+      return runServe(rest);
     }
   }
-  const child = spawn(binary.path, [ROOT, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(binary.path, [ROOT, ...rest], { stdio: 'inherit' });
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 

@@ -3,3 +3,7 @@
  * commands/ and registers itself; add one import line per command here.
  */
 import './commands/version';
+import './commands/snapshot';
+import './commands/diff';
+import './commands/probe';
+import './commands/serve';

@@ -1,15 +1,15 @@
-/** Default file names for exports. */
+/** Default file names for exports, shared by the desktop save dialog and the browser download. */
+import { EXPORT_FILE_TYPES } from './export';
 import type { ExportFormat } from './model';
 
-const pad = (n: number): string => String(n).padStart(2, '0');
+/** A `YYYYMMDD-HHMMSS` stamp of `epochMs` in local time (what the user sees on their clock). */
+export function timestamp(epochMs: number): string {
+  const d = new Date(epochMs);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${two(d.getMonth() + 1)}${two(d.getDate())}-${two(d.getHours())}${two(d.getMinutes())}${two(d.getSeconds())}`;
+}
 
-/**
- * `portwatch-YYYYMMDD-HHMMSS.<ext>` in local time (what the user's clock said when they exported);
- * `utcOffsetMinutes` is passed in because shared code has no clock or time zone of its own.
- */
-export function exportFileName(at: number, format: ExportFormat, utcOffsetMinutes = 0): string {
-  const local = new Date(at + utcOffsetMinutes * 60_000);
-  const date = `${local.getUTCFullYear()}${pad(local.getUTCMonth() + 1)}${pad(local.getUTCDate())}`;
-  const time = `${pad(local.getUTCHours())}${pad(local.getUTCMinutes())}${pad(local.getUTCSeconds())}`;
-  return `portwatch-${date}-${time}.${format}`;
+/** The default file name: `portwatch-YYYYMMDD-HHMMSS.csv` (or `.json`, `.ndjson`). */
+export function defaultExportName(epochMs: number, format: ExportFormat = 'csv'): string {
+  return `portwatch-${timestamp(epochMs)}.${EXPORT_FILE_TYPES[format].extension}`;
 }

@@ -1,9 +1,16 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ElectronApplication, Page } from 'playwright';
 import { findElectronBinary } from '../../scripts/electron-binary.mjs';
+import type { PortwatchApi } from '../../src/shared/api';
+import type { TrayView } from '../../src/main/core/tray-presenter';
 
 // The Electron suite runs where the runtime binary exists; elsewhere it skips with one printed
-// reason, and REQUIRE_ELECTRON=1 turns that skip into a failure.
+// reason, and REQUIRE_ELECTRON=1 turns that skip into a failure. It needs a built app (out/).
 const binary = findElectronBinary();
 const required = process.env.REQUIRE_ELECTRON === '1';
 
@@ -20,21 +27,87 @@ describe('Electron binary', () => {
   });
 });
 
+type PortwatchWindow = { portwatch?: PortwatchApi };
+
 describe.skipIf(!binary.ok)('Electron app', () => {
-  it('opens its window with the renderer loaded', async () => {
+  let app: ElectronApplication;
+  let page: Page;
+  let profile: string;
+
+  beforeAll(async () => {
     const { _electron } = await import('playwright');
-    const app = await _electron.launch({
+    profile = mkdtempSync(join(tmpdir(), 'portwatch-e2e-'));
+    app = await _electron.launch({
       executablePath: binary.ok ? binary.path : '',
       args: ['.', '--no-sandbox'],
-      env: { ...process.env, PORTWATCH_E2E: '1' },
+      env: { ...process.env, PORTWATCH_E2E: '1', PORTWATCH_USER_DATA: join(profile, 'user-data') },
     });
+    page = await app.firstWindow();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('opens its window with the renderer loaded and the API exposed', async () => {
+    await page.waitForSelector('h1');
+    expect(await page.title()).toBe('Portwatch');
+    expect(await page.evaluate(() => typeof (window as PortwatchWindow).portwatch)).toBe('object');
+    expect(await page.evaluate(() => Object.keys((window as PortwatchWindow).portwatch ?? {}).length)).toBe(16);
+  });
+
+  it('shows a loopback listener opened by the test', async () => {
+    const server: Server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
     try {
-      const window = await app.firstWindow();
-      await window.waitForSelector('h1');
-      expect(await window.title()).toBe('Portwatch');
-      expect(await window.evaluate(() => typeof (window as unknown as { portwatch?: unknown }).portwatch)).toBe('object');
+      let found = false;
+      // Bounded: 40 polls, 250 ms apart (the default poll interval is 1 s).
+      for (let i = 0; i < 40 && !found; i++) {
+        found = await page.evaluate(async (wanted) => {
+          const snapshot = await (window as PortwatchWindow).portwatch?.getSnapshot();
+          return snapshot?.rows.some((row) => row.localPort === wanted && row.state === 'LISTEN' && row.localAddress === '127.0.0.1') ?? false;
+        }, port);
+        if (!found) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(found, `127.0.0.1:${port} did not appear`).toBe(true);
     } finally {
-      await app.close();
+      await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it('has a tray icon whose tooltip and first menu item carry the counts', async () => {
+    const view = (await app.evaluate(() => (globalThis as { portwatchE2E?: { trayView(): unknown } }).portwatchE2E?.trayView() ?? null)) as TrayView | null;
+    expect(view).not.toBeNull();
+    expect(view?.tooltip).toMatch(/^Portwatch: \d+ sockets · \d+ listening · \d+ established/);
+    expect(view?.menu[0]).toMatchObject({ type: 'label', label: expect.stringMatching(/^\d+ sockets/) });
+    expect(view?.menu.flatMap((item) => (item.type === 'command' ? [item.command] : []))).toEqual(['toggle-window', 'toggle-pause', 'export-csv', 'quit']);
+  });
+
+  it('exports the snapshot to a CSV file through the save dialog', async () => {
+    const target = join(profile, 'export.csv');
+    // Answer the native save dialog in the main process instead of a human.
+    await app.evaluate(({ dialog }, filePath) => {
+      dialog.showSaveDialog = (async () => ({ canceled: false, filePath })) as typeof dialog.showSaveDialog;
+    }, target);
+    const result = await page.evaluate(() => (window as PortwatchWindow).portwatch?.exportSnapshot({ format: 'csv' }));
+    expect(result).toEqual({ kind: 'saved', path: target });
+    const lines = readFileSync(target, 'utf8').split('\r\n');
+    expect(lines[0]?.startsWith('captured_at,protocol,ip_version,local_address,local_port')).toBe(true);
+    expect(lines.length).toBeGreaterThan(2);
+  });
+
+  it('refuses malformed arguments from the renderer with a clear error', async () => {
+    const message = await page.evaluate(async () => {
+      try {
+        await (window as PortwatchWindow).portwatch?.getHistory({ durationMs: 'soon' } as unknown as { durationMs: number });
+        return 'resolved';
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      }
+    });
+    expect(message).toBe('getHistory: durationMs must be a number');
   });
 });

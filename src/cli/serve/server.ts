@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -51,6 +51,8 @@ export interface ServeHandle {
 }
 
 const COOKIE = 'portwatch_session';
+/** Marks a page as served by `portwatch serve` (the renderer's pickTransport looks for it). */
+const SERVE_MARKER_TAG = '<meta name="portwatch-transport" content="websocket" />';
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 const TYPES: Record<string, string> = {
@@ -150,6 +152,21 @@ export async function startServeServer(options: ServeOptions): Promise<ServeHand
       return send(res, 404, 'not found');
     }
     if (!info.isFile()) return send(res, 404, 'not found');
+    const headers = {
+      'cache-control': 'no-store',
+      'content-security-policy': CSP,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'x-frame-options': 'DENY',
+      ...extraHeaders,
+    };
+    if (extname(file) === '.html') {
+      // Tell the page it is served by us, so it connects over the WebSocket (see pickTransport).
+      const html = (await readFile(file, 'utf8')).replace('<head>', `<head>\n    ${SERVE_MARKER_TAG}`);
+      res.writeHead(200, { ...headers, 'content-type': TYPES['.html'] ?? 'text/html' });
+      res.end(html);
+      return;
+    }
     res.writeHead(200, {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'content-length': String(info.size),

@@ -41,7 +41,7 @@ export interface CollectorPort {
   getHistory(window: HistoryWindow): Promise<History>;
   pause(): Promise<PollStatus>;
   resume(): Promise<PollStatus>;
-  setOptions(options: Partial<CollectorOptions>): void | Promise<void>;
+  setOptions(options: Partial<CollectorOptions>): unknown;
   onDelta(listener: (delta: SnapshotDelta) => void): Unsubscribe;
   onStatus(listener: (status: PollStatus) => void): Unsubscribe;
   stop(): Promise<void>;

@@ -1,0 +1,267 @@
+/**
+ * The live collector: read the socket table → names from the reverse-DNS cache → diff → aggregates
+ * → history, one {@link SnapshotDelta} per tick (seq + 1 each), a full {@link Snapshot} on request.
+ *
+ * A delta costs what changed plus the aggregates (capped lists, see aggregate.ts), not the table.
+ * A failed read never throws out of `tick()`: it becomes an error status and a history gap, and the
+ * table stays as it was (closed rows still expire on time).
+ */
+import type { Aggregates, Counters, History, HistoryWindow, InterfaceRate, PollStatus, Settings, Snapshot, SnapshotDelta } from '../../shared/model';
+import type { Clock, TimerHandle } from './clock';
+import { ConnectionTable } from './diff';
+import type { TableDiff } from './diff';
+import { EventWindow, LiveAggregates, makeCounters } from './aggregate';
+import type { TableTotals } from './aggregate';
+import { HistoryStore } from './history';
+import { InterfaceRates } from './rates';
+import { DEFAULT_POLL_TIMEOUT_MS, checkPollInterval, describePollError } from './poller';
+import type { HostNameResolver, InterfaceStatsSource, SocketReadResult, SocketSource } from './sources';
+
+/** The settings the collector follows. */
+export type CollectorSettings = Pick<Settings, 'pollIntervalMs' | 'closedRetentionMs' | 'reverseDns'>;
+
+/** Options of a {@link Collector}. */
+export interface CollectorOptions {
+  clock: Clock;
+  source: SocketSource;
+  /** Interface byte counters for throughput history (optional). */
+  stats?: InterfaceStatsSource;
+  /** Reverse-DNS cache, consulted only when `settings.reverseDns` is on. */
+  resolver?: HostNameResolver;
+  hostname: string;
+  settings: CollectorSettings;
+  /** Cap of each aggregate list (default 50). */
+  aggregateLimit?: number;
+  /** How long a read may take, ms (default 15 s). */
+  readTimeoutMs?: number;
+  /** How long new/changed marks are held, ms (see diff.ts; default 1 s). */
+  markHoldMs?: number;
+  /** Seq of the snapshot before the first tick (a restarted worker continues past the old seq). */
+  initialSeq?: number;
+}
+
+type ReadOutcome = { ok: true; result: SocketReadResult } | { ok: false; message: string; kind: PollStatus['errorKind'] };
+
+/** The collector; see the module comment. */
+export class Collector {
+  private readonly clock: Clock;
+  private readonly source: SocketSource;
+  private readonly stats: InterfaceStatsSource | undefined;
+  private readonly resolver: HostNameResolver | undefined;
+  private readonly hostname: string;
+  private readonly readTimeoutMs: number;
+  private settings: CollectorSettings;
+  private readonly table: ConnectionTable;
+  private readonly live: LiveAggregates;
+  private readonly store: HistoryStore;
+  private readonly rates = new InterfaceRates();
+  private readonly newEvents = new EventWindow();
+  private readonly closedEvents = new EventWindow();
+  private seq: number;
+  private capturedAt = 0;
+  private aggregates: Aggregates = { byPort: [], byProcess: [], byRemoteHost: [], byState: {} };
+  private totals: TableTotals = { total: 0, established: 0, listening: 0, udp: 0 };
+  private status: PollStatus;
+  /** A read that timed out and has not settled yet: no new read starts until it does. */
+  private pendingRead: Promise<unknown> | null = null;
+  private ticking = false;
+
+  constructor(options: CollectorOptions) {
+    this.clock = options.clock;
+    this.source = options.source;
+    this.stats = options.stats;
+    this.resolver = options.resolver;
+    this.hostname = options.hostname;
+    this.readTimeoutMs = options.readTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS;
+    this.settings = { ...options.settings };
+    checkPollInterval(this.settings.pollIntervalMs);
+    this.live = new LiveAggregates({ limit: options.aggregateLimit });
+    this.table = new ConnectionTable({ closedRetentionMs: this.settings.closedRetentionMs, markHoldMs: options.markHoldMs, observer: this.live });
+    this.store = new HistoryStore({ pollIntervalMs: this.settings.pollIntervalMs });
+    this.seq = options.initialSeq ?? 0;
+    this.status = {
+      ok: true,
+      error: null,
+      errorKind: null,
+      durationMs: 0,
+      polledAt: 0,
+      intervalMs: this.settings.pollIntervalMs,
+      paused: false,
+      source: this.source.name,
+      notices: ['Waiting for the first poll'],
+    };
+  }
+
+  /** Current seq (of the latest tick). */
+  get currentSeq(): number {
+    return this.seq;
+  }
+
+  /** The settings in force. */
+  options(): CollectorSettings {
+    return { ...this.settings };
+  }
+
+  /** Applies a settings patch (validated: an interval outside LIMITS throws a RangeError). */
+  setOptions(patch: Partial<CollectorSettings>): void {
+    if (patch.pollIntervalMs !== undefined) checkPollInterval(patch.pollIntervalMs);
+    if (patch.closedRetentionMs !== undefined) this.table.setClosedRetention(patch.closedRetentionMs);
+    this.settings = { ...this.settings, ...patch };
+    if (patch.pollIntervalMs !== undefined) this.store.setPollInterval(patch.pollIntervalMs);
+  }
+
+  /** Replaces the status kept for snapshots (the poller adds back-off notices and pause state). */
+  updateStatus(status: PollStatus): void {
+    this.status = status;
+  }
+
+  /**
+   * One poll. Never rejects; never runs twice at once (a second call while one runs rejects with
+   * an Error, which is a caller bug: the poller never does that).
+   */
+  async tick(context: { intervalMs?: number } = {}): Promise<SnapshotDelta> {
+    if (this.ticking) throw new Error('Collector.tick() called while a tick is running');
+    this.ticking = true;
+    try {
+      return await this.tickUnguarded(context.intervalMs ?? this.settings.pollIntervalMs);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async tickUnguarded(intervalMs: number): Promise<SnapshotDelta> {
+    const startedAt = this.clock.now();
+    const [outcome, interfaces] = await Promise.all([this.read(), this.readRates()]);
+    const now = this.clock.now();
+    let diff: TableDiff;
+    if (outcome.ok) {
+      if (this.settings.reverseDns && this.resolver !== undefined) this.fillHostNames(outcome.result);
+      diff = this.table.apply(outcome.result.rows, now);
+      this.newEvents.record(now, diff.newCount);
+      this.closedEvents.record(now, diff.closedCount);
+      this.aggregates = this.live.aggregates();
+      this.totals = this.live.tableTotals();
+      this.store.recordOk(now, this.aggregates, interfaces.rates);
+      this.status = {
+        ok: true,
+        error: null,
+        errorKind: null,
+        durationMs: now - startedAt,
+        polledAt: now,
+        intervalMs,
+        paused: false,
+        source: outcome.result.source,
+        notices: [...outcome.result.notices, ...interfaces.notices],
+      };
+    } else {
+      // Closed rows still expire on time; aggregates never counted them, so they stand.
+      diff = this.table.expireOnly(now);
+      this.store.recordGap(now, outcome.message);
+      this.status = {
+        ok: false,
+        error: outcome.message,
+        errorKind: outcome.kind,
+        durationMs: now - startedAt,
+        polledAt: now,
+        intervalMs,
+        paused: false,
+        source: this.source.name,
+        notices: interfaces.notices,
+      };
+    }
+    this.seq += 1;
+    this.capturedAt = now;
+    return {
+      seq: this.seq,
+      capturedAt: now,
+      added: diff.added,
+      changed: diff.changed,
+      removedKeys: diff.removedKeys,
+      aggregates: this.aggregates,
+      counters: this.counters(now),
+      status: this.status,
+    };
+  }
+
+  /** The whole table now (closed rows included), with the latest aggregates and status. */
+  snapshot(): Snapshot {
+    return {
+      seq: this.seq,
+      capturedAt: this.capturedAt,
+      hostname: this.hostname,
+      status: this.status,
+      rows: this.table.rows(),
+      aggregates: this.aggregates,
+      counters: this.counters(this.clock.now()),
+    };
+  }
+
+  /** History over a window ending now. */
+  history(window: HistoryWindow): History {
+    return this.store.query(window, this.clock.now());
+  }
+
+  private counters(now: number): Counters {
+    return makeCounters(this.totals, this.newEvents.count(now), this.closedEvents.count(now));
+  }
+
+  private fillHostNames(result: SocketReadResult): void {
+    const resolver = this.resolver as HostNameResolver;
+    for (const row of result.rows) {
+      if (row.remoteAddress === null) continue;
+      const name = resolver.peek(row.remoteAddress);
+      if (name !== undefined) row.remoteHost = name;
+    }
+  }
+
+  private async read(): Promise<ReadOutcome> {
+    if (this.pendingRead !== null) {
+      return { ok: false, message: `The previous read of the socket table (${this.source.name}) is still running`, kind: 'timeout' };
+    }
+    let timer: TimerHandle | null = null;
+    const reading = this.source.read();
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = this.clock.setTimeout(() => resolve('timeout'), this.readTimeoutMs);
+    });
+    try {
+      const winner = await Promise.race([reading, timeout]);
+      if (winner === 'timeout') {
+        const pending = reading.then(
+          () => undefined,
+          () => undefined,
+        );
+        this.pendingRead = pending;
+        void pending.then(() => {
+          if (this.pendingRead === pending) this.pendingRead = null;
+        });
+        return {
+          ok: false,
+          message: `Reading the socket table (${this.source.name}) did not finish within ${Math.round(this.readTimeoutMs / 100) / 10} s`,
+          kind: 'timeout',
+        };
+      }
+      return { ok: true, result: winner };
+    } catch (error) {
+      const { message, kind } = describePollError(error);
+      return { ok: false, message, kind };
+    } finally {
+      if (timer !== null) this.clock.clearTimeout(timer);
+    }
+  }
+
+  private async readRates(): Promise<{ rates: InterfaceRate[]; notices: string[] }> {
+    if (this.stats === undefined) return { rates: [], notices: [] };
+    let timer: TimerHandle | null = null;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.clock.setTimeout(() => reject(new Error(`no answer within ${this.readTimeoutMs} ms`)), this.readTimeoutMs);
+    });
+    try {
+      const counters = await Promise.race([this.stats.read(), timeout]);
+      return { rates: this.rates.update(counters, this.clock.now()), notices: [] };
+    } catch (error) {
+      return { rates: [], notices: [`Interface throughput unavailable: ${describePollError(error).message}`] };
+    } finally {
+      if (timer !== null) this.clock.clearTimeout(timer);
+    }
+  }
+}

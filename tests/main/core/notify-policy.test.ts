@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { NOTIFY_LIMITS, decideNotification, pruneHistory } from '../../../src/main/core/notify-policy';
+import type { SentNotification } from '../../../src/main/core/notify-policy';
+import type { ServiceNotice } from '../../../src/main/core/service';
+import { DEFAULT_SETTINGS } from '../../../src/shared/defaults';
+
+const all = DEFAULT_SETTINGS.notifications;
+const up = (probeId = 'web', message = 'open in 3 ms'): ServiceNotice => ({ kind: 'probe-up', probeId, label: 'Web server', message, at: 0 });
+const down = (probeId = 'web', at = 0): ServiceNotice => ({ kind: 'probe-down', probeId, label: 'Web server', message: 'connection refused', at });
+const listener = (key: string, at = 0): ServiceNotice => ({ kind: 'new-listener', key, endpoint: `TCP 0.0.0.0:${key}`, process: 'nginx', at });
+
+/** Feeds notices through the policy like the shell does and returns what was shown. */
+function run(notices: { notice: ServiceNotice; now: number }[]): (string | null)[] {
+  let history: SentNotification[] = [];
+  return notices.map(({ notice, now }) => {
+    history = pruneHistory(history, now);
+    const decision = decideNotification(notice, all, history, now);
+    if (!decision.notify) return null;
+    history.push(decision.record);
+    return decision.title;
+  });
+}
+
+describe('decideNotification', () => {
+  it('words each kind for the user', () => {
+    expect(decideNotification(down(), all, [], 0)).toMatchObject({ notify: true, title: 'Probe down: Web server', body: 'connection refused' });
+    expect(decideNotification(up(), all, [], 0)).toMatchObject({
+      title: 'Probe up again: Web server',
+      body: 'open in 3 ms',
+    });
+    expect(decideNotification(listener('8080'), all, [], 0)).toMatchObject({
+      title: 'New listener on TCP 0.0.0.0:8080',
+      body: 'nginx started listening on TCP 0.0.0.0:8080.',
+    });
+    const exposed: ServiceNotice = { kind: 'newly-exposed', key: 'k', endpoint: 'TCP 0.0.0.0:5432', process: null, at: 0 };
+    expect(decideNotification(exposed, all, [], 0)).toMatchObject({
+      title: 'Now reachable from the network: TCP 0.0.0.0:5432',
+      body: 'An unknown process accepts connections from other machines on TCP 0.0.0.0:5432.',
+    });
+  });
+
+  it('records what it sent: kind, subject and time', () => {
+    expect(decideNotification(down('db'), all, [], 1234)).toMatchObject({ record: { kind: 'probe-down', subject: 'db', at: 1234 } });
+  });
+
+  it('respects the per-kind mute settings', () => {
+    const muted = { ...all, probeDown: false };
+    expect(decideNotification(down(), muted, [], 0)).toEqual({ notify: false, reason: 'muted' });
+    expect(decideNotification(up(), muted, [], 0).notify).toBe(true);
+    expect(decideNotification(listener('1'), { ...all, newListener: false }, [], 0)).toEqual({ notify: false, reason: 'muted' });
+    expect(decideNotification({ kind: 'newly-exposed', key: 'k', endpoint: 'e', process: null, at: 0 }, { ...all, newlyExposed: false }, [], 0)).toEqual({
+      notify: false,
+      reason: 'muted',
+    });
+  });
+
+  it('does not repeat the same subject and kind within the repeat window', () => {
+    const titles = run([
+      { notice: down('web'), now: 0 },
+      { notice: down('web'), now: NOTIFY_LIMITS.repeatWindowMs - 1 },
+      { notice: down('web'), now: NOTIFY_LIMITS.repeatWindowMs },
+    ]);
+    expect(titles).toEqual(['Probe down: Web server', null, 'Probe down: Web server']);
+  });
+
+  it('caps each kind per minute, and other kinds still get through', () => {
+    const burst = Array.from({ length: 5 }, (_, i) => ({ notice: listener(String(9000 + i)), now: i * 1000 }));
+    const titles = run([...burst, { notice: down('web'), now: 5_000 }, { notice: listener('9100'), now: 60_000 }]);
+    expect(titles).toEqual([
+      'New listener on TCP 0.0.0.0:9000',
+      'New listener on TCP 0.0.0.0:9001',
+      'New listener on TCP 0.0.0.0:9002',
+      null,
+      null,
+      'Probe down: Web server',
+      // 60 s after the first one, a slot is free again.
+      'New listener on TCP 0.0.0.0:9100',
+    ]);
+  });
+
+  it('reports why it stayed quiet', () => {
+    const history: SentNotification[] = [{ kind: 'probe-down', subject: 'web', at: 0 }];
+    expect(decideNotification(down('web'), all, history, 10)).toEqual({ notify: false, reason: 'repeat' });
+    const full: SentNotification[] = [1, 2, 3].map((i) => ({ kind: 'probe-down', subject: `p${i}`, at: i }));
+    expect(decideNotification(down('web'), all, full, 10)).toEqual({ notify: false, reason: 'rate-limited' });
+  });
+});
+
+describe('pruneHistory', () => {
+  it('drops entries older than the longest window and entries from the future', () => {
+    const history: SentNotification[] = [
+      { kind: 'probe-down', subject: 'a', at: 0 },
+      { kind: 'probe-down', subject: 'b', at: 30_000 },
+      { kind: 'probe-down', subject: 'c', at: 200_000 },
+    ];
+    expect(pruneHistory(history, 70_000).map((s) => s.subject)).toEqual(['b']);
+  });
+});

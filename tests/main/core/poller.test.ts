@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import { Poller, checkPollInterval, describePollError } from '../../../src/main/core/poller';
+import type { PollContext } from '../../../src/main/core/poller';
+import { SourceError } from '../../../src/main/core/sources';
+import type { PollStatus } from '../../../src/shared/model';
+import { FakeClock } from '../../support/fake-clock';
+import { okStatus } from '../../support/connections';
+
+/** A task whose polls take `durations[i]` ms of fake time each (the last one repeats). */
+function timedTask(clock: FakeClock, durations: number[], fail?: (i: number) => unknown) {
+  const calls: { at: number; context: PollContext }[] = [];
+  let running = 0;
+  let maxRunning = 0;
+  const task = (context: PollContext): Promise<PollStatus> => {
+    const i = calls.length;
+    calls.push({ at: clock.now(), context });
+    running += 1;
+    maxRunning = Math.max(maxRunning, running);
+    const duration = durations[Math.min(i, durations.length - 1)] ?? 0;
+    return new Promise((resolve, reject) => {
+      clock.setTimeout(() => {
+        running -= 1;
+        const error = fail?.(i);
+        if (error !== undefined) reject(error);
+        else resolve(okStatus({ polledAt: clock.now(), source: 'fake', notices: [] }));
+      }, duration);
+    });
+  };
+  return { task, calls, maxRunning: () => maxRunning };
+}
+
+describe('Poller', () => {
+  it('polls at once, then every interval from the previous start', async () => {
+    const clock = new FakeClock(0);
+    const t = timedTask(clock, [100]);
+    const poller = new Poller({ clock, intervalMs: 1000, task: t.task });
+    poller.start();
+    await clock.advanceAsync(3500);
+    expect(t.calls.map((c) => c.at)).toEqual([0, 1000, 2000, 3000]);
+    poller.stop();
+  });
+
+  it('never overlaps polls: a poll longer than the interval delays the next', async () => {
+    const clock = new FakeClock(0);
+    const t = timedTask(clock, [2500, 100]);
+    const poller = new Poller({ clock, intervalMs: 1000, task: t.task });
+    poller.start();
+    await clock.advanceAsync(2400);
+    expect(t.calls).toHaveLength(1);
+    await clock.advanceAsync(200);
+    expect(t.calls).toHaveLength(2);
+    expect(t.maxRunning()).toBe(1);
+    poller.stop();
+  });
+
+  it('backs off when a poll takes more than half the interval, and recovers', async () => {
+    const clock = new FakeClock(0);
+    // Two slow polls (600 ms at a 1 s interval), then fast ones.
+    const t = timedTask(clock, [600, 600, 50]);
+    const statuses: PollStatus[] = [];
+    const poller = new Poller({ clock, intervalMs: 1000, task: t.task, onStatus: (s) => statuses.push(s) });
+    poller.start();
+    await clock.advanceAsync(600);
+    expect(poller.intervalMs).toBe(2000);
+    expect(statuses.at(-1)?.intervalMs).toBe(2000);
+    expect(statuses.at(-1)?.notices).toEqual(['Polling slowed to every 2 s (set: 1 s): a poll takes 600 ms']);
+    // The second poll starts at 2000 and takes 600 ms: 600 > 2000/2 is false, 600 < 500 false: stays.
+    await clock.advanceAsync(2000);
+    expect(t.calls.map((c) => c.at)).toEqual([0, 2000]);
+    expect(poller.intervalMs).toBe(2000);
+    // The third poll (50 ms) is fast: halves back to the base.
+    await clock.advanceAsync(2000);
+    expect(t.calls[2]?.at).toBe(4000);
+    expect(poller.intervalMs).toBe(1000);
+    expect(statuses.at(-1)?.notices).toEqual([]);
+    poller.stop();
+  });
+
+  it('never backs off beyond 60 s', async () => {
+    const clock = new FakeClock(0);
+    const t = timedTask(clock, [50_000]);
+    const poller = new Poller({ clock, intervalMs: 40_000, task: t.task, timeoutMs: 100_000 });
+    poller.start();
+    await clock.advanceAsync(50_000);
+    expect(poller.intervalMs).toBe(60_000);
+    poller.stop();
+  });
+
+  it('pauses and resumes, reporting the state in the status', async () => {
+    const clock = new FakeClock(0);
+    const t = timedTask(clock, [10]);
+    const statuses: PollStatus[] = [];
+    const poller = new Poller({ clock, intervalMs: 1000, task: t.task, onStatus: (s) => statuses.push(s) });
+    poller.start();
+    await clock.advanceAsync(100);
+    expect(poller.pause().paused).toBe(true);
+    await clock.advanceAsync(10_000);
+    expect(t.calls).toHaveLength(1);
+    expect(statuses.at(-1)?.paused).toBe(true);
+    const resumed = poller.resume();
+    expect(resumed.paused).toBe(false);
+    await clock.flush();
+    expect(t.calls.map((c) => c.at)).toEqual([0, 10_100]);
+    poller.stop();
+  });
+
+  it('does not start a second poll when resumed while a poll is still running', async () => {
+    const clock = new FakeClock(0);
+    const t = timedTask(clock, [500, 10]);
+    const poller = new Poller({ clock, intervalMs: 1000, task: t.task });
+    poller.start();
+    await clock.advanceAsync(100);
+    poller.pause();
+    poller.resume();
+    await clock.advanceAsync(1000);
+    expect(t.calls.map((c) => c.at)).toEqual([0, 1000]);
+    expect(t.maxRunning()).toBe(1);
+    poller.stop();
+  });
+
+  it('turns a rejected poll into an error status and keeps polling', async () => {
+    const clock = new FakeClock(0);
+    const t = timedTask(clock, [10], (i) => (i === 0 ? new SourceError('ss is not installed', 'missing-tool') : i === 1 ? 'weird' : undefined));
+    const statuses: PollStatus[] = [];
+    const poller = new Poller({ clock, intervalMs: 1000, task: t.task, onStatus: (s) => statuses.push(s) });
+    poller.start();
+    await clock.advanceAsync(2500);
+    expect(statuses.map((s) => [s.ok, s.errorKind, s.error])).toEqual([
+      [false, 'missing-tool', 'ss is not installed'],
+      [false, 'other', 'Poll failed: weird'],
+      [true, null, null],
+    ]);
+    poller.stop();
+  });
+
+  it('reports a time-out while a poll hangs, and starts no other until it settles', async () => {
+    const clock = new FakeClock(0);
+    const t = timedTask(clock, [5000, 10]);
+    const statuses: PollStatus[] = [];
+    const poller = new Poller({ clock, intervalMs: 1000, task: t.task, timeoutMs: 2000, onStatus: (s) => statuses.push(s) });
+    poller.start();
+    await clock.advanceAsync(2000);
+    expect(statuses.map((s) => [s.ok, s.errorKind, s.error])).toEqual([[false, 'timeout', 'The poll did not finish within 2 s']]);
+    await clock.advanceAsync(2900);
+    expect(t.calls).toHaveLength(1);
+    await clock.advanceAsync(100);
+    expect(statuses.at(-1)?.notices).toContain('The last poll took 5000 ms, over the 2000 ms time-out');
+    expect(t.maxRunning()).toBe(1);
+    poller.stop();
+  });
+
+  it('validates the interval against the limits', () => {
+    expect(() => checkPollInterval(499)).toThrow('pollIntervalMs must be between 500 and 60000 ms (got 499)');
+    expect(() => checkPollInterval(60_001)).toThrow(RangeError);
+    expect(checkPollInterval(500)).toBe(500);
+    const clock = new FakeClock(0);
+    const poller = new Poller({ clock, intervalMs: 1000, task: async () => okStatus() });
+    expect(() => poller.setInterval(100)).toThrow('pollIntervalMs must be between 500 and 60000 ms (got 100)');
+  });
+
+  it('applies a new interval from the previous start', async () => {
+    const clock = new FakeClock(0);
+    const t = timedTask(clock, [10]);
+    const poller = new Poller({ clock, intervalMs: 10_000, task: t.task });
+    poller.start();
+    await clock.advanceAsync(100);
+    poller.setInterval(2000);
+    await clock.advanceAsync(3000);
+    expect(t.calls.map((c) => c.at)).toEqual([0, 2000]);
+    poller.stop();
+  });
+
+  it('reports nothing after stop, even for a poll that was running', async () => {
+    const clock = new FakeClock(0);
+    const t = timedTask(clock, [5000]);
+    const statuses: PollStatus[] = [];
+    const poller = new Poller({ clock, intervalMs: 1000, task: t.task, timeoutMs: 2000, onStatus: (s) => statuses.push(s) });
+    poller.start();
+    await clock.advanceAsync(100);
+    poller.stop();
+    await clock.advanceAsync(10_000);
+    expect(statuses).toEqual([]);
+    expect(t.calls).toHaveLength(1);
+  });
+
+  it('stops for good', async () => {
+    const clock = new FakeClock(0);
+    const t = timedTask(clock, [10]);
+    const poller = new Poller({ clock, intervalMs: 1000, task: t.task });
+    poller.start();
+    await clock.advanceAsync(10);
+    poller.stop();
+    await clock.advanceAsync(5000);
+    expect(t.calls).toHaveLength(1);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('describePollError', () => {
+  it('maps error codes to kinds', () => {
+    expect(describePollError(Object.assign(new Error('spawn ss ENOENT'), { code: 'ENOENT' })).kind).toBe('missing-tool');
+    expect(describePollError(Object.assign(new Error('open /proc/1/fd'), { code: 'EACCES' }))).toEqual({
+      message: 'Permission denied reading the socket table: open /proc/1/fd',
+      kind: 'permission',
+    });
+    expect(describePollError(new SourceError('took too long', 'timeout'))).toEqual({ message: 'took too long', kind: 'timeout' });
+    expect(describePollError(new Error('boom'))).toEqual({ message: 'boom', kind: 'other' });
+  });
+});
