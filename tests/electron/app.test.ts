@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ElectronApplication, Page } from 'playwright';
 import { findElectronBinary } from '../../scripts/electron-binary.mjs';
+import { CHANNELS } from '../../src/shared/api';
 import type { PortwatchApi } from '../../src/shared/api';
 import type { TrayView } from '../../src/main/core/tray-presenter';
 
@@ -54,7 +55,7 @@ describe.skipIf(!binary.ok)('Electron app', () => {
     await page.waitForSelector('h1');
     expect(await page.title()).toBe('Portwatch');
     expect(await page.evaluate(() => typeof (window as PortwatchWindow).portwatch)).toBe('object');
-    expect(await page.evaluate(() => Object.keys((window as PortwatchWindow).portwatch ?? {}).length)).toBe(16);
+    expect(await page.evaluate(() => Object.keys((window as PortwatchWindow).portwatch ?? {}).sort())).toEqual(Object.keys(CHANNELS).sort());
   });
 
   it('shows a loopback listener opened by the test', async () => {
