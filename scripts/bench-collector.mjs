@@ -22,13 +22,13 @@
 //   node scripts/bench-collector.mjs [--pairs 1000,10000] [--runs 5]
 // CPU counts every thread of this process plus waited-for child processes (/proc/self/stat).
 import { exec, fork } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { bundleForBench, median } from './bench-lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = join(dirname(SELF), '..');
@@ -145,28 +145,11 @@ async function main() {
 
 // ---------------------------------------------------------------------------------------------
 
-async function bundleHost() {
-  const { build } = await import('vite');
-  const outDir = join(ROOT, 'node_modules/.cache/portwatch-bench-collector');
-  mkdirSync(outDir, { recursive: true });
-  await build({
-    configFile: false,
-    logLevel: 'warn',
-    root: ROOT,
-    build: {
-      ssr: join(ROOT, 'src/main/node/collector-host.ts'),
-      outDir,
-      emptyOutDir: true,
-      target: 'node20',
-      minify: false,
-      rolldownOptions: { output: { format: 'cjs', entryFileNames: 'collector-host.cjs' }, external: ['valibot'] },
-    },
-  });
-  return createRequire(import.meta.url)(join(outDir, 'collector-host.cjs'));
+function bundleHost() {
+  return bundleForBench('src/main/node/collector-host.ts');
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const pct = (x) => `${(x * 100).toFixed(1)} %`;
 
 /** CPU ms of waited-for children so far (utime+stime of children, /proc/self/stat fields 16–17). */

@@ -11,38 +11,17 @@
 //   memory   peak retained heap while streaming the CSV, vs the size of the CSV produced
 //
 //   node scripts/bench-export.mjs [--rows 100000] [--runs 5]
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { bundleForBench, median } from './bench-lib.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-async function bundleExport() {
-  const { build } = await import('vite');
-  const outDir = join(ROOT, 'node_modules/.cache/portwatch-bench-export');
-  mkdirSync(outDir, { recursive: true });
-  await build({
-    configFile: false,
-    logLevel: 'warn',
-    root: ROOT,
-    build: {
-      ssr: join(ROOT, 'src/shared/export/index.ts'),
-      outDir,
-      emptyOutDir: true,
-      target: 'node20',
-      minify: false,
-      rolldownOptions: { output: { format: 'cjs', entryFileNames: 'export.cjs' }, external: ['valibot'] },
-    },
-  });
-  return createRequire(import.meta.url)(join(outDir, 'export.cjs'));
+function bundleExport() {
+  return bundleForBench('src/shared/export/index.ts');
 }
 
-const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 /** Median wall ms of `fn` over `runs` runs (after one warm-up). */
 function time(fn, runs) {

