@@ -38,6 +38,7 @@ const api = {
   pause: () => invoke('pause'),
   resume: () => invoke('resume'),
   getCapabilities: () => invoke('getCapabilities'),
+  getNatRules: () => invoke('getNatRules'),
   onSnapshotDelta: (listener) => subscribe('onSnapshotDelta', listener),
   onProbeResult: (listener) => subscribe('onProbeResult', listener),
   onStatus: (listener) => subscribe('onStatus', listener),

@@ -10,6 +10,7 @@ import type {
   ExportResult,
   History,
   HistoryWindow,
+  NatRulesResult,
   PollStatus,
   ProbeResult,
   ProbeSpec,
@@ -44,6 +45,8 @@ export interface PortwatchApi {
   pause(): Promise<PollStatus>;
   resume(): Promise<PollStatus>;
   getCapabilities(): Promise<Capabilities>;
+  /** NAT redirect rules (nftables/iptables), or why they could not be read; never rejects for that. */
+  getNatRules(): Promise<NatRulesResult>;
   onSnapshotDelta(listener: (delta: SnapshotDelta) => void): Unsubscribe;
   onProbeResult(listener: (result: ProbeResult) => void): Unsubscribe;
   onStatus(listener: (status: PollStatus) => void): Unsubscribe;
@@ -92,6 +95,7 @@ export const CHANNELS = {
   pause: 'portwatch:pause',
   resume: 'portwatch:resume',
   getCapabilities: 'portwatch:getCapabilities',
+  getNatRules: 'portwatch:getNatRules',
   onSnapshotDelta: 'portwatch:event:snapshotDelta',
   onProbeResult: 'portwatch:event:probeResult',
   onStatus: 'portwatch:event:status',

@@ -88,6 +88,45 @@ export interface ForwardInfo {
   via: string;
 }
 
+/**
+ * One NAT redirect rule of this machine's packet filter (the `nat` table of nftables or iptables):
+ * traffic to `matchAddress`:`matchPorts` is sent to `toAddress`:`toPorts` instead.
+ */
+export interface NatRule {
+  /** `redirect`: to a port of this machine; `dnat`: to another address (a container, a host). */
+  action: 'redirect' | 'dnat';
+  /** null = any protocol. */
+  protocol: Protocol | null;
+  /** The chain, for example `PREROUTING` (traffic arriving) or `OUTPUT` (this machine's own). */
+  chain: string;
+  /** Incoming interface the rule is limited to (`eth0`, `! docker0`); null = any. */
+  inInterface: string | null;
+  /** Destination address (or network) matched; null = any. */
+  matchAddress: string | null;
+  /** Destination port(s) matched: `80`, `8000-8010`, `80,443`, `not 22`; null = any. */
+  matchPorts: string | null;
+  /** Where to for `dnat` (address, range or network); null for `redirect` (this machine). */
+  toAddress: string | null;
+  /** Port or range sent to; null = the same port. */
+  toPorts: string | null;
+  /** The rule as the tool printed it (shortened), so nothing we did not parse is lost. */
+  text: string;
+}
+
+/** NAT rules as far as they could be read without privileges. */
+export type NatRulesResult =
+  | {
+      readable: true;
+      rules: NatRule[];
+      /** The tool that answered, for example `nft` or `iptables-save`. */
+      source: string;
+    }
+  | {
+      readable: false;
+      /** Why not, in words (permission denied, no tool installed, another OS). */
+      reason: string;
+    };
+
 /** How a row moved in the last poll, for the table's colours (TCPView: green, yellow, red). */
 export type RowChange = 'new' | 'changed' | 'closed' | null;
 
@@ -428,6 +467,7 @@ export const EXPORT_COLUMNS = [
   'last_seen',
   'change',
   'exposure',
+  'forward',
 ] as const;
 
 /** One of {@link EXPORT_COLUMNS}. */

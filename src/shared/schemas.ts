@@ -250,6 +250,7 @@ export const ARG_SCHEMAS: { [K in RequestMethod]: v.GenericSchema<unknown, Param
   pause: v.strictTuple([]),
   resume: v.strictTuple([]),
   getCapabilities: v.strictTuple([]),
+  getNatRules: v.strictTuple([]),
 };
 
 /** Result of validating untrusted input. */

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium';
+import { launchChromium, SCREENSHOT_DIR } from '../support/chromium';
 import { serveStatic } from '../support/static-server';
 import { installPageFake } from './support/page-fake.mjs';
 
@@ -12,7 +12,7 @@ import { installPageFake } from './support/page-fake.mjs';
 const VIEWS = ['connections', 'ports', 'processes', 'timeline', 'probes', 'settings'] as const;
 const ROWS = 2000;
 const AXE = resolve('node_modules/axe-core/axe.min.js');
-const SHOTS = resolve('docs/screenshots');
+const SHOTS = resolve(SCREENSHOT_DIR);
 
 interface AxeViolation {
   id: string;
@@ -164,7 +164,7 @@ describe('renderer UI in Chromium (in-page fake service)', () => {
     const file = await download;
     // The in-page fake answers with a data: URL whose body is the columns it was asked for.
     expect(decodeURIComponent(file.url().slice('data:text/csv,'.length))).toBe(
-      'captured_at,change,protocol,local_address,local_port,local_service,remote_address,remote_port,remote_host,remote_service,state,process_name,pid,first_seen',
+      'captured_at,change,protocol,local_address,local_port,local_service,remote_address,remote_port,remote_host,remote_service,state,process_name,pid,forward,first_seen',
     );
     await expect.poll(() => page.locator('.connections .message').textContent()).toBe('Export downloading.');
   });
@@ -212,9 +212,47 @@ describe('renderer UI in Chromium (in-page fake service)', () => {
     await expect.poll(() => page.locator('.connections .message').textContent()).toBe('Row copied to the clipboard.');
     const text = await page.evaluate(() => navigator.clipboard.readText());
     const [header, line] = text.split('\n');
-    expect(header).toBe('Proto\tLocal address\tService\tRemote address\tRemote host\tRemote service\tState\tProcess\tPID\tAge');
-    expect(line?.split('\t')).toHaveLength(10);
+    expect(header).toBe('Proto\tLocal address\tService\tRemote address\tRemote host\tRemote service\tState\tProcess\tPID\tForward\tAge');
+    expect(line?.split('\t')).toHaveLength(11);
     expect(await page.locator('#pw-row-0 [role="gridcell"]:nth-child(3)').textContent()).toBe(line?.split('\t')[1]);
+  });
+
+  it('shows forwards in the table and under their port, the NAT rules, and the explainer by keyboard', async () => {
+    await page.locator('#pw-filter').fill('lport:15432');
+    await page.locator('#pw-filter').press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('.data-row').length === 3);
+    const cells = await page.locator('.data-row').evaluateAll((rows) => rows.map((r) => r.querySelectorAll('[role="gridcell"]')[10]?.textContent?.trim()));
+    expect(cells).toEqual(['→ db.internal:5432 (ssh -L)', '→ db.internal:5432 (ssh -L)', '→ db.internal:5432 (ssh -L)']);
+    await page.locator('#pw-filter').fill('');
+    await page.locator('#pw-filter').press('Enter');
+
+    await showTab(page, 'ports');
+    await expect(page.locator('.forward-branch').allTextContents()).resolves.toEqual([
+      expect.stringMatching(/^└\s*0\.0\.0\.0:8081\s*→ 127\.0\.0\.1:8080\s*forwarded by socat/) as string,
+      expect.stringMatching(/^└\s*127\.0\.0\.1:15432, \[::1\]:15432\s*→ db\.internal:5432\s*forwarded by ssh -L/) as string,
+    ]);
+    await page.locator('.nat tbody tr').first().waitFor();
+    await expect(page.locator('.nat tbody tr').count()).resolves.toBe(2);
+    await page.evaluate(() =>
+      (window as unknown as { __portwatchFake: { setNatRules(r: unknown): void } }).__portwatchFake.setNatRules({ readable: false, reason: 'Permission denied: administrator rights needed.' }),
+    );
+    await page.getByRole('button', { name: 'Read again' }).click();
+    await expect.poll(() => page.locator('.nat-unreadable').textContent()).toBe('The NAT rules could not be read. Permission denied: administrator rights needed.');
+
+    const opener = page.getByRole('button', { name: 'What am I looking at?' });
+    await opener.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'What am I looking at?' });
+    await dialog.waitFor();
+    await expect(page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).resolves.toBe('Explanation');
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Close');
+    await page.keyboard.press('Tab'); // focus stays inside the dialog
+    await expect(page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).resolves.toBe('Explanation');
+    await page.keyboard.press('Escape');
+    await expect(dialog.count()).resolves.toBe(0);
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('What am I looking at?');
+    await showTab(page, 'connections');
   });
 
   it('draws every chart on a canvas', async () => {
@@ -278,6 +316,12 @@ describe('renderer UI in Chromium (in-page fake service)', () => {
           await p.keyboard.press('Enter');
           await p.getByRole('dialog').waitFor();
           found.push(...(await seriousViolations(p)).map((v) => `${scheme}/row actions: ${v}`));
+          await p.keyboard.press('Escape');
+        } else if (view === 'ports') {
+          await p.getByRole('button', { name: 'What am I looking at?' }).click();
+          await p.getByRole('dialog').waitFor();
+          found.push(...(await seriousViolations(p)).map((v) => `${scheme}/explainer: ${v}`));
+          await p.screenshot({ path: resolve(SHOTS, scheme === 'light' ? 'explainer.png' : 'explainer-dark.png') });
           await p.keyboard.press('Escape');
         } else if (view === 'probes') {
           await p.getByRole('button', { name: 'Add probe' }).first().click();

@@ -63,6 +63,7 @@ const SAMPLE_ARGS: Record<(typeof REQUEST_METHODS)[number], unknown[]> = {
   pause: [],
   resume: [],
   getCapabilities: [],
+  getNatRules: [],
 };
 
 describe('built preload (out/preload/index.js)', () => {

@@ -23,3 +23,10 @@ export async function launchChromium(): Promise<Browser> {
     ],
   });
 }
+
+/**
+ * Where the browser suite saves its screenshots: reports/screenshots on every test run, and the
+ * README's docs/screenshots only when asked (`npm run screenshots`), so a test run never rewrites
+ * committed pictures.
+ */
+export const SCREENSHOT_DIR = process.env.PORTWATCH_SCREENSHOTS_DIR ?? 'reports/screenshots';

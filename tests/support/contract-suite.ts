@@ -94,6 +94,21 @@ export function runContractSuite(name: string, createHarness: () => Promise<Cont
       expect(typeof caps.nativeSaveDialog).toBe('boolean');
     });
 
+    it('answers getNatRules with the rules or, in words, why they could not be read', async () => {
+      const result = await api.getNatRules();
+      if (result.readable) {
+        expect(typeof result.source).toBe('string');
+        expect(Array.isArray(result.rules)).toBe(true);
+        for (const rule of result.rules) {
+          expect(['redirect', 'dnat']).toContain(rule.action);
+          expect(typeof rule.text).toBe('string');
+        }
+      } else {
+        expect(result.reason).toMatch(/\w{3,}/);
+      }
+      await expect((api.getNatRules as (...a: unknown[]) => Promise<unknown>)('extra')).rejects.toThrow();
+    });
+
     it('delivers a new listener in a sequenced delta, then its closing', async () => {
       const before = await api.getSnapshot();
       const seqs: number[] = [];

@@ -5,7 +5,7 @@
  */
 import type { PortwatchApi, RequestMethod, Unsubscribe } from '../../src/shared/api';
 import { DEFAULT_SETTINGS } from '../../src/shared/defaults';
-import type { Connection, History, PollStatus, ProbeResult, ProbeState, Settings, Snapshot, SnapshotDelta } from '../../src/shared/model';
+import type { Connection, History, NatRulesResult, PollStatus, ProbeResult, ProbeState, Settings, Snapshot, SnapshotDelta } from '../../src/shared/model';
 import { validateArgs } from '../../src/shared/schemas';
 import { countersOf, emptyAggregates, makeConnection, okStatus } from './connections';
 
@@ -23,6 +23,8 @@ export interface FakeControl {
   /** Every request made, in order, with its (validated) arguments. */
   calls: Array<{ method: RequestMethod; args: unknown[] }>;
   rows(): Connection[];
+  /** Sets what `getNatRules` answers (default: readable, no rules, source `fake`). */
+  setNatRules(result: NatRulesResult): void;
 }
 
 type Listeners<T> = Set<(value: T) => void>;
@@ -39,6 +41,7 @@ export function createFakeApi(initialRows: Connection[] = [makeConnection()]): {
   const probeListeners: Listeners<ProbeResult> = new Set();
   const statusListeners: Listeners<PollStatus> = new Set();
   const calls: FakeControl['calls'] = [];
+  let natRules: NatRulesResult = { readable: true, rules: [], source: 'fake' };
 
   const snapshot = (): Snapshot => ({
     seq,
@@ -140,6 +143,7 @@ export function createFakeApi(initialRows: Connection[] = [makeConnection()]): {
     resume: (...args) => request('resume', args, () => setStatus({ paused: false })),
     getCapabilities: (...args) =>
       request('getCapabilities', args, () => ({ transport: 'fake' as const, nativeSaveDialog: false, tray: false, platform: 'linux', version: '0.0.0-fake' })),
+    getNatRules: (...args) => request('getNatRules', args, () => natRules),
     onSnapshotDelta: (listener) => subscribe(deltaListeners, listener),
     onProbeResult: (listener) => subscribe(probeListeners, listener),
     onStatus: (listener) => subscribe(statusListeners, listener),
@@ -164,6 +168,9 @@ export function createFakeApi(initialRows: Connection[] = [makeConnection()]): {
     emitProbeResult: (result) => probeListeners.forEach((listener) => listener(result)),
     calls,
     rows: () => [...rows.values()],
+    setNatRules: (result) => {
+      natRules = result;
+    },
   };
   return { api, control };
 }

@@ -18,6 +18,7 @@ export function serviceFromApi(api: PortwatchApi): PortwatchService {
     pause: () => api.pause(),
     resume: () => api.resume(),
     getCapabilities: async () => ({ ...(await api.getCapabilities()), transport: 'websocket' }),
+    getNatRules: () => api.getNatRules(),
   };
   return {
     handlers,

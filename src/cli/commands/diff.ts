@@ -17,7 +17,11 @@ CSV output starts with two columns: diff (opened, closed or changed) and diff_fi
 changed, joined with ";"), then the usual export columns. JSON and NDJSON hold the whole diff.
 
 Options:
-${exportHelp('csv')}`;
+${exportHelp('csv')}
+  -h, --help                    show this help
+
+Without NEW.json, \`portwatch snapshot --diff SECONDS\` does both reads itself.
+Exit codes: 0 ok, 1 a snapshot cannot be read or the output cannot be written, 2 bad arguments.`;
 
 /** Reads a snapshot document from a file, with errors that name the file. */
 export async function readSnapshotFile(path: string): Promise<SnapshotDocument> {

@@ -27,6 +27,7 @@ Options:
   --insecure       http: accept an invalid or self-signed certificate
   --sni NAME       tls: server name to send (default: the host when it is a name)
   --json           print the result as JSON
+  -h, --help       show this help
 
 IPv6 addresses go in brackets with a port: [::1]:443.
 Latency is the TCP connect time (DNS: resolution time; HTTP: total time; TLS: handshake time).

@@ -25,6 +25,10 @@ Options:
   --allow-remote    allow a non-loopback --host (anyone who can reach it and has the token
                     sees every socket and process on this machine)
   --config-dir DIR  where settings.json lives (default: the OS convention, e.g. ~/.config/portwatch)
+  -h, --help        show this help
+
+Runs until Ctrl+C (SIGINT) or SIGTERM. Exit codes: 0 stopped, 1 cannot listen or the UI is not
+built, 2 bad arguments.
 `;
 
 /** Starts serving until SIGINT/SIGTERM; `ready` gets the handle (tests). */

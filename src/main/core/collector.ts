@@ -1,5 +1,5 @@
 /**
- * The live collector: read the socket table → names from the reverse-DNS cache → diff → aggregates
+ * The live collector: read the socket table → relays (relays.ts) → names from the reverse-DNS cache → diff → aggregates
  * → history, one {@link SnapshotDelta} per tick (seq + 1 each), a full {@link Snapshot} on request.
  *
  * A delta costs what changed plus the aggregates (capped lists, see aggregate.ts), not the table.
@@ -14,6 +14,7 @@ import { EventWindow, LiveAggregates, makeCounters } from './aggregate';
 import type { TableTotals } from './aggregate';
 import { HistoryStore } from './history';
 import { InterfaceRates } from './rates';
+import { RelayTracker } from './relays';
 import { DEFAULT_POLL_TIMEOUT_MS, checkPollInterval, describePollError } from './poller';
 import type { HostNameResolver, InterfaceStatsSource, SocketReadResult, SocketSource } from './sources';
 
@@ -55,6 +56,8 @@ export class Collector {
   private readonly live: LiveAggregates;
   private readonly store: HistoryStore;
   private readonly rates = new InterfaceRates();
+  /** Relays need several polls of evidence (see relays.ts), so they are found here, not in the source. */
+  private readonly relays = new RelayTracker();
   private readonly newEvents = new EventWindow();
   private readonly closedEvents = new EventWindow();
   private seq: number;
@@ -135,6 +138,7 @@ export class Collector {
     const now = this.clock.now();
     let diff: TableDiff;
     if (outcome.ok) {
+      this.relays.observe(outcome.result.rows);
       if (this.settings.reverseDns && this.resolver !== undefined) this.fillHostNames(outcome.result);
       diff = this.table.apply(outcome.result.rows, now);
       this.newEvents.record(now, diff.newCount);

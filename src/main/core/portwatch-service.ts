@@ -13,6 +13,7 @@ import type {
   ExportResult,
   History,
   HistoryWindow,
+  NatRulesResult,
   PollStatus,
   ProbeResult,
   ProbeSpec,
@@ -68,6 +69,8 @@ export interface PortwatchServiceDeps {
   exporter(request: ExportRequest): Promise<ExportResult>;
   endProcess(request: EndProcessRequest): Promise<EndProcessResult>;
   capabilities: Capabilities;
+  /** NAT redirect rules of this machine, or why they cannot be read. */
+  natRules(): Promise<NatRulesResult>;
 }
 
 type Listener<T> = (value: T) => void;
@@ -183,6 +186,7 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
     pause: async () => decorate(await collector.pause()),
     resume: async () => decorate(await collector.resume()),
     getCapabilities: () => deps.capabilities,
+    getNatRules: () => deps.natRules(),
   };
 
   const subscribe = <K extends EventMethod>(event: K, listener: (payload: EventPayload<K>) => void): Unsubscribe => {

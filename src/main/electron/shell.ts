@@ -177,7 +177,8 @@ export async function startShell(deps: ShellDeps): Promise<Shell> {
       now: deps.now,
       showWindow,
       onNotice: (notice) => {
-        if (notice.kind === 'new-listener') tray?.attention('new-listener', window?.isFocused() ?? false);
+        // A UDP socket opening to the network brings no new-listener notice: it needs the cue too.
+        if (notice.kind === 'new-listener' || notice.kind === 'newly-exposed') tray?.attention('new-listener', window?.isFocused() ?? false);
       },
     }),
   );

@@ -12,6 +12,7 @@ import type { PortwatchService } from '../core/service';
 import type { PersistedState, SettingsStore } from '../core/settings-store';
 import { CollectorHost } from './collector-host';
 import { createProcessControl } from './process-control';
+import { createNatRulesReader } from './nat-rules';
 import { createProcessInfo } from './process-info';
 import { NodeProbeTransport } from './probe-transport';
 import { JsonSettingsStore, SETTINGS_FILE_NAME } from './settings-file';
@@ -63,6 +64,7 @@ export async function createNodeService(options: NodeServiceOptions): Promise<No
     exporter: (request) => options.exporter(request, context),
     endProcess: createProcessControl({ info: createProcessInfo() }),
     capabilities: options.capabilities,
+    natRules: createNatRulesReader().read,
   });
   if (collector === null) throw new Error('the collector did not start');
   return { service, collector, context, store };

@@ -14,10 +14,12 @@ import { delimiter, join } from 'node:path';
 import { connectionKey } from '../../shared/key';
 import type { Connection, OwnerVisibility, ProcessOwner } from '../../shared/model';
 import { endpointKey, normalizeSiRows, type SiPlatform } from '../core/normalize';
+import { annotateForwards, ForwardParseCache } from '../core/forwarding';
 import { annotateRowsInPlace, type ServiceLookup } from '../core/services';
 import { SourceError, type SocketReadResult, type SocketSource } from '../core/sources';
 import { ProcReadError, readProcNetTables, scanSocketOwners, type ProcSocket } from './linux-proc';
 import { createProcessInfo, type ProcessInfoProvider } from './process-info';
+import { createPortproxyReader, type PortproxyReader } from './portproxy';
 import { ianaServiceLookup } from './service-table';
 import { siNetworkConnections } from './si-source';
 
@@ -37,6 +39,8 @@ export interface SocketSourceDeps {
   timeoutMs?: number;
   processInfo?: ProcessInfoProvider;
   services?: ServiceLookup;
+  /** Windows port proxy rules; by default read with netsh on win32 only. */
+  portproxy?: PortproxyReader | null;
 }
 
 /** The reader `kind` resolves to on `platform`. */
@@ -191,6 +195,9 @@ export function createSocketSource(options: SocketSourceOptions, deps: SocketSou
   let services = deps.services;
   const info = (): ProcessInfoProvider => (processInfo ??= createProcessInfo(platform));
   const lookup = (): ServiceLookup => (services ??= ianaServiceLookup());
+  // Parses of forwarders' command lines, kept across reads: the same processes come back each poll.
+  const forwardCache = new ForwardParseCache();
+  const portproxy = deps.portproxy ?? (platform === 'win32' ? createPortproxyReader() : null);
 
   if (kind === 'linux-proc') {
     return {
@@ -204,6 +211,7 @@ export function createSocketSource(options: SocketSourceOptions, deps: SocketSou
           throw procError(error);
         }
         annotateRowsInPlace(rows, lookup());
+        annotateForwards(rows, { cache: forwardCache });
         return { rows, source: 'linux-proc', notices: [] };
       },
     };
@@ -232,6 +240,7 @@ export function createSocketSource(options: SocketSourceOptions, deps: SocketSou
       }
       rows = await enrichSiOwners(rows, info());
       annotateRowsInPlace(rows, lookup());
+      annotateForwards(rows, { cache: forwardCache, portproxy: portproxy === null ? [] : await portproxy.rules() });
       return { rows, source: 'systeminformation', notices };
     },
   };

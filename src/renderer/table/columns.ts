@@ -3,6 +3,7 @@
  * to. Pure functions over `Connection`, shared by the table, copy-row and the CSV export.
  */
 import type { Connection, ExportColumn, RowChange, ServiceInfo } from '../../shared/model';
+import { forwardShort } from '../../shared/forward';
 import { formatEndpoint, isIPv4 } from '../../shared/net';
 
 /** Column ids in on-screen order. */
@@ -17,6 +18,7 @@ export const COLUMN_IDS = [
   'state',
   'process',
   'pid',
+  'forward',
   'age',
 ] as const;
 
@@ -40,14 +42,15 @@ export interface ColumnDef {
 export const COLUMNS: readonly ColumnDef[] = [
   { id: 'change', title: 'Change', width: '5.5rem', mono: false, export: ['change'] },
   { id: 'protocol', title: 'Proto', width: '4.5rem', mono: true, export: ['protocol'] },
-  { id: 'local', title: 'Local address', width: 'minmax(11rem, 1.4fr)', mono: true, export: ['local_address', 'local_port'] },
+  { id: 'local', title: 'Local address', width: 'minmax(10.5rem, 1.4fr)', mono: true, export: ['local_address', 'local_port'] },
   { id: 'service', title: 'Service', width: '7rem', mono: false, export: ['local_service'] },
-  { id: 'remote', title: 'Remote address', width: 'minmax(11rem, 1.4fr)', mono: true, export: ['remote_address', 'remote_port'] },
+  { id: 'remote', title: 'Remote address', width: 'minmax(10.5rem, 1.4fr)', mono: true, export: ['remote_address', 'remote_port'] },
   { id: 'remoteHost', title: 'Remote host', width: 'minmax(8rem, 1fr)', mono: false, export: ['remote_host'] },
   { id: 'remoteService', title: 'Remote service', width: '7.5rem', mono: false, export: ['remote_service'] },
   { id: 'state', title: 'State', width: '7.5rem', mono: true, export: ['state'] },
   { id: 'process', title: 'Process', width: 'minmax(7rem, 1fr)', mono: false, export: ['process_name'] },
   { id: 'pid', title: 'PID', width: '5rem', mono: true, export: ['pid'] },
+  { id: 'forward', title: 'Forward', width: 'minmax(5rem, 1fr)', mono: false, export: ['forward'] },
   { id: 'age', title: 'Age', width: '4.5rem', mono: true, export: ['first_seen'] },
 ];
 
@@ -118,6 +121,8 @@ export function cellText(c: Connection, column: ColumnId, now: number): string {
       return processText(c);
     case 'pid':
       return pidText(c);
+    case 'forward':
+      return c.forward ? forwardShort(c.forward) : '';
     case 'age':
       return c.firstSeen === undefined ? '' : formatAge(now - c.firstSeen);
   }
@@ -174,6 +179,8 @@ export function sortKey(c: Connection, column: ColumnId): string | number {
       return c.owners.length > 0 ? (c.owners[0]?.name ?? '').toLowerCase() : '\uffff';
     case 'pid':
       return c.owners[0]?.pid ?? Number.MAX_SAFE_INTEGER;
+    case 'forward':
+      return c.forward ? forwardShort(c.forward).toLowerCase() : '\uffff';
     case 'age':
       // Ascending age = youngest first.
       return -(c.firstSeen ?? 0);

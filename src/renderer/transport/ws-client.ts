@@ -144,6 +144,7 @@ export function createWebSocketApi(url: string, options: WebSocketApiOptions = {
     pause: (...args) => request('pause', ...args),
     resume: (...args) => request('resume', ...args),
     getCapabilities: (...args) => request('getCapabilities', ...args),
+    getNatRules: (...args) => request('getNatRules', ...args),
     onSnapshotDelta: (listener) => subscribe('onSnapshotDelta', listener),
     onProbeResult: (listener) => subscribe('onProbeResult', listener),
     onStatus: (listener) => subscribe('onStatus', listener),

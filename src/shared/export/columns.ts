@@ -3,6 +3,7 @@
  * kind of value it holds. The CSV writer, the diff writer and the renderer's table/export all use
  * this table, so a column means the same thing everywhere.
  */
+import { forwardLong } from '../forward';
 import { EXPORT_COLUMNS } from '../model';
 import type { Connection, ExportColumn, ProcessOwner } from '../model';
 
@@ -73,6 +74,8 @@ export const COLUMN_SPECS: Readonly<Record<ExportColumn, ColumnSpec>> = {
   last_seen: { kind: 'time', read: (row) => isoTime(row.lastSeen) },
   change: { kind: 'text', read: (row) => str(row.change) },
   exposure: { kind: 'text', read: (row) => str(row.exposure) },
+  // `via` holds command-line words, so this is guarded text like command_line.
+  forward: { kind: 'text', read: (row) => (row.forward ? forwardLong(row.forward) : '') },
 };
 
 /** True for a column name of {@link EXPORT_COLUMNS}. */

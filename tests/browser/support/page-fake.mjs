@@ -98,7 +98,32 @@ export function installPageFake(options) {
     rows.set(row.key, row);
     return row;
   };
-  for (let i = 0; i < ROWS; i += 1) addRow(makeRow(start));
+  // A few fixed forwards (an ssh -L listener on both families and a connection through it, a
+  // socat relay), so the Forward column and the Ports view's branches have something to show.
+  const sshOwner = { pid: 4321, name: 'ssh', user: 'alice', commandLine: 'ssh -N -L 15432:db.internal:5432 bastion', startedAt: start - 3_600_000 };
+  const sshForward = { kind: 'ssh-local', listenAddress: '127.0.0.1', listenPort: 15432, targetHost: 'db.internal', targetPort: 5432, via: 'ssh -L 15432:db.internal:5432' };
+  const socatOwner = { pid: 4400, name: 'socat', user: 'alice', commandLine: 'socat TCP-LISTEN:8081,fork TCP:127.0.0.1:8080', startedAt: start - 600_000 };
+  const socatForward = { kind: 'socat', listenAddress: '0.0.0.0', listenPort: 8081, targetHost: '127.0.0.1', targetPort: 8080, via: 'socat TCP-LISTEN:8081,fork TCP:127.0.0.1:8080' };
+  const fixed = (row, owner, forward) => ({
+    ...row, key: '', ...(row.remoteAddress ? {} : { inode: (serial += 1) }), owners: [owner], ownerVisibility: 'visible', forward,
+    firstSeen: start - 1_800_000, lastSeen: start, change: null, service: null,
+  });
+  const FORWARDED = [
+    fixed({ protocol: 'tcp', family: 4, localAddress: '127.0.0.1', localPort: 15432, remoteAddress: null, remotePort: null, state: 'LISTEN', exposure: 'loopback' }, sshOwner, sshForward),
+    fixed({ protocol: 'tcp', family: 6, localAddress: '::1', localPort: 15432, remoteAddress: null, remotePort: null, state: 'LISTEN', exposure: 'loopback' }, sshOwner, { ...sshForward, listenAddress: '::1' }),
+    fixed({ protocol: 'tcp', family: 4, localAddress: '127.0.0.1', localPort: 15432, remoteAddress: '127.0.0.1', remotePort: 51234, state: 'ESTABLISHED', exposure: null }, sshOwner, sshForward),
+    fixed({ protocol: 'tcp', family: 4, localAddress: '0.0.0.0', localPort: 8081, remoteAddress: null, remotePort: null, state: 'LISTEN', exposure: 'all-interfaces' }, socatOwner, socatForward),
+  ].slice(0, ROWS);
+  for (let i = 0; i < ROWS - FORWARDED.length; i += 1) addRow(makeRow(start));
+  for (const row of FORWARDED) addRow(row);
+  let natRules = {
+    readable: true,
+    source: 'nft',
+    rules: [
+      { action: 'redirect', protocol: 'tcp', chain: 'prerouting', inInterface: 'eth0', matchAddress: null, matchPorts: '80', toAddress: null, toPorts: '8080', text: 'ip nat prerouting: iifname eth0 tcp dport 80 redirect to :8080' },
+      { action: 'dnat', protocol: 'tcp', chain: 'DOCKER', inInterface: '! docker0', matchAddress: null, matchPorts: '8443', toAddress: '172.17.0.2', toPorts: '443', text: '-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8443 -j DNAT --to-destination 172.17.0.2:443' },
+    ],
+  };
 
   const aggregatesOf = () => {
     const byPort = new Map();
@@ -301,6 +326,7 @@ export function installPageFake(options) {
     pause: () => later(setStatus({ paused: true })),
     resume: () => later(setStatus({ paused: false })),
     getCapabilities: () => later({ transport: 'fake', nativeSaveDialog: false, tray: true, platform: 'linux', version: '0.1.0' }),
+    getNatRules: () => later(natRules),
     onSnapshotDelta: (listener) => {
       deltaListeners.add(listener);
       return () => deltaListeners.delete(listener);
@@ -317,6 +343,9 @@ export function installPageFake(options) {
 
   window.portwatch = api;
   window.__portwatchFake = {
+    setNatRules: (result) => {
+      natRules = result;
+    },
     makeChurnDelta,
     emit,
     tick: (fraction) => emit(makeChurnDelta(fraction ?? 0.01)),

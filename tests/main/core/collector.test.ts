@@ -194,4 +194,32 @@ describe('Collector', () => {
     expect([d.added.length, d.changed.length, d.removedKeys.length]).toEqual([10, 10, 0]);
     expect(JSON.stringify(d).length).toBeLessThan(JSON.stringify(collector.snapshot()).length * 0.05);
   });
+
+  it('finds relays across polls and re-sends the relay’s rows with the forward, marks untouched', async () => {
+    const owner = { pid: 77, name: 'relay' };
+    const relayListener = makeConnection({ localPort: 9000, state: 'LISTEN', inode: 70, owners: [owner] });
+    const inbound = (client: number): Connection =>
+      makeConnection({ localPort: 9000, remoteAddress: '127.0.0.1', remotePort: client, state: 'ESTABLISHED', owners: [owner] });
+    const outbound = (local: number): Connection =>
+      makeConnection({ localPort: local, remoteAddress: '127.0.0.1', remotePort: 5432, state: 'ESTABLISHED', owners: [owner] });
+    const { clock, collector } = make([
+      [relayListener, inbound(41000), outbound(51000)],
+      [relayListener, inbound(41000), outbound(51000), inbound(41001), outbound(51001)],
+      [relayListener, inbound(41001), outbound(51001)],
+    ]);
+    await collector.tick();
+    clock.advance(1000);
+    await collector.tick();
+    clock.advance(1000);
+    const d3 = await collector.tick();
+    const forward = { kind: 'relay', listenAddress: '127.0.0.1', listenPort: 9000, targetHost: '127.0.0.1', targetPort: 5432, via: 'relay pairs each connection with one to 127.0.0.1:5432' };
+    const resent = d3.changed.filter((r) => r.change !== 'closed');
+    expect(resent.map((r) => [r.key, r.forward, r.change ?? null])).toEqual([
+      [relayListener.key, forward, null],
+      // Opened on the previous poll: still marked new; the forward is a detail, not a change.
+      [inbound(41001).key, forward, 'new'],
+      [outbound(51001).key, forward, 'new'],
+    ]);
+    expect(collector.snapshot().rows.find((r) => r.key === relayListener.key)?.forward).toEqual(forward);
+  });
 });

@@ -98,6 +98,7 @@ async function setup(initial?: Partial<PersistedState>, notice: string | null = 
     probes,
     exporter: async () => ({ kind: 'cancelled' }),
     endProcess: async (r) => ({ ok: false, message: `refused ${r.pid}` }),
+    natRules: async () => ({ readable: false as const, reason: 'test: no packet filter here' }),
     capabilities: { transport: 'ipc', nativeSaveDialog: true, tray: true, platform: 'linux', version: '1' },
   });
   return { service, store, collector, probes, created };
@@ -169,6 +170,33 @@ describe('createPortwatchService', () => {
     collector.emit(delta(2, [makeConnection({ localPort: 8443, localAddress: '0.0.0.0', exposure: 'all-interfaces', owners: [{ pid: 7, name: 'caddy' }] })]));
     expect(notices.map((n) => n.kind)).toEqual(['new-listener', 'newly-exposed']);
     expect(notices[0]).toMatchObject({ endpoint: 'TCP 0.0.0.0:8443', process: 'caddy' });
+  });
+
+  it('announces newly exposed sockets exactly: not loopback ones, not connected ones, and UDP too', async () => {
+    const { service, collector } = await setup();
+    const notices: ServiceNotice[] = [];
+    service.onNotice((n) => notices.push(n));
+    collector.emit(delta(1, []));
+    collector.emit(
+      delta(2, [
+        makeConnection({ localPort: 3000, localAddress: '127.0.0.1', exposure: 'loopback' }),
+        makeConnection({ localPort: 5432, localAddress: '192.168.1.5', exposure: 'specific', owners: [{ pid: 8, name: 'postgres' }] }),
+        makeConnection({ protocol: 'udp', localPort: 5353, localAddress: '0.0.0.0', state: 'UNCONN', exposure: 'all-interfaces', owners: [{ pid: 9, name: 'avahi' }] }),
+        makeConnection({ localPort: 40_000, localAddress: '10.0.0.2', remoteAddress: '10.0.0.9', remotePort: 443, state: 'ESTABLISHED' }),
+      ]),
+    );
+    expect(notices.map((n) => ('endpoint' in n ? `${n.kind} ${n.endpoint} ${n.process ?? '-'}` : n.kind))).toEqual([
+      'new-listener TCP 127.0.0.1:3000 node',
+      'new-listener TCP 192.168.1.5:5432 postgres',
+      'newly-exposed TCP 192.168.1.5:5432 postgres',
+      'newly-exposed UDP 0.0.0.0:5353 avahi',
+    ]);
+    expect(notices.every((n) => n.at === 2000)).toBe(true);
+  });
+
+  it('answers getNatRules from its natRules dependency', async () => {
+    const { service } = await setup();
+    expect(await dispatchRequest(service.handlers, 'getNatRules', [])).toEqual({ ok: true, value: { readable: false, reason: 'test: no packet filter here' } });
   });
 
   it('turns probe transitions into notices', async () => {

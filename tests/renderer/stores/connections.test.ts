@@ -127,7 +127,7 @@ describe('useConnectionsStore', () => {
       filter: 'port:22',
       columns: [
         'captured_at', 'change', 'protocol', 'local_address', 'local_port', 'local_service', 'remote_address', 'remote_port',
-        'remote_host', 'remote_service', 'state', 'process_name', 'pid', 'first_seen',
+        'remote_host', 'remote_service', 'state', 'process_name', 'pid', 'forward', 'first_seen',
       ],
     });
   });

@@ -305,7 +305,20 @@ describe('the formula-injection guard', () => {
       'user',
       'change',
       'exposure',
+      'forward',
     ]);
+  });
+
+  it('writes a forward as listen -> target (tool), and nothing for a row without one', () => {
+    const forwarded = makeConnection({
+      localPort: 15432,
+      forward: { kind: 'ssh-local', listenAddress: '127.0.0.1', listenPort: 15432, targetHost: 'db', targetPort: 5432, via: 'ssh -L 15432:db:5432' },
+    });
+    const dynamic = makeConnection({ forward: { kind: 'ssh-dynamic', listenAddress: '::1', listenPort: 1080, targetHost: null, targetPort: null, via: 'ssh -D 1080' } });
+    const context = { capturedAt: 0 };
+    expect(COLUMN_SPECS.forward.read(forwarded, context)).toBe('127.0.0.1:15432 -> db:5432 (ssh -L)');
+    expect(COLUMN_SPECS.forward.read(dynamic, context)).toBe('[::1]:1080 -> SOCKS (any host) (ssh -D)');
+    expect(COLUMN_SPECS.forward.read(makeConnection(), context)).toBe('');
   });
 });
 

@@ -31,7 +31,7 @@ describe('exportChunks', () => {
     const json = JSON.parse(text(exportChunks(document, { format: 'json', filter: 'udp port:1' }))) as { rows: unknown[] };
     expect(json.rows).toEqual([]);
     const ndjson = text(exportChunks(document, { format: 'ndjson', filter: 'state:listen,unconn' })).trim().split('\n');
-    expect(ndjson.slice(1).map((line) => (JSON.parse(line) as { localPort: number }).localPort)).toEqual([443, 53]);
+    expect(ndjson.slice(1).map((line) => (JSON.parse(line) as { localPort: number }).localPort)).toEqual([443, 53, 15_432]);
   });
 
   it('rejects a bad filter before writing anything, naming the problem', () => {
