@@ -3,27 +3,15 @@ import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import '../../../src/cli/commands';
-import { runCli } from '../../../src/cli/main';
+import { runCliCaptured } from '../../support/cli';
+import type { CliRun } from '../../support/cli';
 import { headerOf, snapshotNdjsonChunks, toSnapshotDocument } from '../../../src/shared/export/json';
 import type { SnapshotDocument } from '../../../src/shared/model';
 import { makeConnection, okStatus } from '../../support/connections';
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const text = { out: '', err: '' };
-  const sink = (name: 'out' | 'err'): Writable =>
-    new Writable({
-      write(chunk: Buffer, _encoding, callback): void {
-        text[name] += chunk.toString('utf8');
-        callback();
-      },
-    });
-  const code = await runCli(args, { stdout: sink('out'), stderr: sink('err') });
-  return { code, ...text };
-}
+const cli = (...args: string[]): Promise<CliRun> => runCliCaptured([...args]);
 
 const T = 1_700_000_000_000;
 const doc = (capturedAt: number, rows: SnapshotDocument['rows'], hostname = 'h1'): SnapshotDocument =>

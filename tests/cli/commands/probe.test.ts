@@ -1,23 +1,11 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import '../../../src/cli/commands/probe';
-import { runCli } from '../../../src/cli/main';
+import { runCliCaptured } from '../../support/cli';
+import type { CliRun } from '../../support/cli';
 import type { ProbeResult } from '../../../src/shared/model';
 import { closedPort, dnsResponder, hostPort, httpServer, LOOPBACKS, makeTestCerts, silentServer, tcpServer, tlsServer } from '../../support/probe-servers';
 import type { DnsResponder, Running } from '../../support/probe-servers';
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const text = { out: '', err: '' };
-  const sink = (name: 'out' | 'err'): Writable =>
-    new Writable({
-      write(chunk: Buffer, _encoding, callback): void {
-        text[name] += chunk.toString('utf8');
-        callback();
-      },
-    });
-  const code = await runCli(['probe', ...args], { stdout: sink('out'), stderr: sink('err') });
-  return { code, ...text };
-}
+const cli = (...args: string[]): Promise<CliRun> => runCliCaptured(['probe', ...args]);
 
 describe.each(LOOPBACKS)('portwatch probe against %s', (host) => {
   let open: Running;

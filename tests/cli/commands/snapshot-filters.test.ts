@@ -4,34 +4,13 @@
  */
 import { createConnection, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { Writable } from 'node:stream';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import '../../../src/cli/commands';
-import { runCli } from '../../../src/cli/main';
+import { runCliCaptured } from '../../support/cli';
 import { shorthandFilter } from '../../../src/cli/commands/snapshot';
 import type { SnapshotDocument } from '../../../src/shared/model';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Runs the CLI in-process; `onErr` sees stderr as it is written. */
-async function cli(args: string[], onErr?: (text: string) => void): Promise<Run> {
-  const text = { out: '', err: '' };
-  const sink = (name: 'out' | 'err'): Writable =>
-    new Writable({
-      write(chunk: Buffer, _encoding, callback): void {
-        text[name] += chunk.toString('utf8');
-        if (name === 'err') onErr?.(text.err);
-        callback();
-      },
-    });
-  const code = await runCli(args, { stdout: sink('out'), stderr: sink('err') });
-  return { code, ...text };
-}
+const cli = runCliCaptured;
 
 function csv(text: string): string[][] {
   return Papa.parse<string[]>(text.trimEnd(), { newline: '\r\n' }).data;
