@@ -7,8 +7,11 @@ import { createPinia } from 'pinia';
 import App from './App.vue';
 import { API_KEY } from './api-key';
 import { pickTransport } from './transport';
+import { applyTheme } from './theme';
 import './styles.css';
 
+// Resolve the OS theme before the first paint; the stored setting is applied once it loads.
+applyTheme('system');
 const app = createApp(App);
 app.use(createPinia());
 const api = pickTransport();

@@ -1,16 +1,36 @@
 /** Applying the theme setting to the document (CSS variables do the rest). */
 import type { Settings } from '../shared/model';
 
-/** Sets `data-theme` on the root element; `system` removes it so `prefers-color-scheme` decides. */
-export function applyTheme(theme: Settings['theme']): void {
-  const root = document.documentElement;
-  if (theme === 'system') delete root.dataset.theme;
-  else root.dataset.theme = theme;
+let setting: Settings['theme'] = 'system';
+let media: MediaQueryList | null = null;
+
+function prefersDark(): boolean {
+  return typeof window.matchMedia === 'function' && window.matchMedia('(prefers-color-scheme: dark)').matches;
 }
 
-/** The theme in force right now (resolving `system` through the media query). */
+function resolved(): 'light' | 'dark' {
+  return setting === 'system' ? (prefersDark() ? 'dark' : 'light') : setting;
+}
+
+/**
+ * Sets `data-theme` on the root element to the theme in force: `system` is resolved here through
+ * `prefers-color-scheme` (and followed when the OS switches), so the style sheet defines each theme
+ * once. `data-theme-setting` keeps what the user chose.
+ */
+export function applyTheme(theme: Settings['theme']): void {
+  setting = theme;
+  const root = document.documentElement;
+  root.dataset.themeSetting = theme;
+  root.dataset.theme = resolved();
+  if (media === null && typeof window.matchMedia === 'function') {
+    media = window.matchMedia('(prefers-color-scheme: dark)');
+    media.addEventListener('change', () => {
+      document.documentElement.dataset.theme = resolved();
+    });
+  }
+}
+
+/** The theme in force right now. */
 export function effectiveTheme(): 'light' | 'dark' {
-  const set = document.documentElement.dataset.theme;
-  if (set === 'light' || set === 'dark') return set;
-  return typeof window.matchMedia === 'function' && window.matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+  return document.documentElement.dataset.theme === 'dark' ? 'dark' : resolved();
 }

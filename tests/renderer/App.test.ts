@@ -74,7 +74,9 @@ describe('App', () => {
     expect(document.documentElement.dataset.theme).toBe('dark');
     await wrapper.get('#pw-theme').setValue('system');
     await flushPromises();
-    expect(document.documentElement.dataset.theme).toBeUndefined();
+    // `system` is resolved through prefers-color-scheme (light in happy-dom) and remembered as chosen.
+    expect(document.documentElement.dataset.theme).toBe('light');
+    expect(document.documentElement.dataset.themeSetting).toBe('system');
     wrapper.unmount();
   });
 });
