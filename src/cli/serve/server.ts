@@ -167,16 +167,7 @@ export async function startServeServer(options: ServeOptions): Promise<ServeHand
       res.end(html);
       return;
     }
-    res.writeHead(200, {
-      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'content-length': String(info.size),
-      'cache-control': 'no-store',
-      'content-security-policy': CSP,
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'x-frame-options': 'DENY',
-      ...extraHeaders,
-    });
+    res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': String(info.size) });
     createReadStream(file).pipe(res);
   };
 
