@@ -24,19 +24,31 @@ export interface PortwatchService {
   stop(): Promise<void>;
 }
 
+/** The longest error message sent back to a client, in characters. */
+export const MAX_ERROR_LENGTH = 500;
+
+/**
+ * Caps an error message: validation messages may quote the offending value, and a client that sends
+ * a megabyte string must not get it echoed back (or shown to the user) whole.
+ */
+export function boundMessage(message: string): string {
+  return message.length <= MAX_ERROR_LENGTH ? message : `${message.slice(0, MAX_ERROR_LENGTH - 1)}…`;
+}
+
 /**
  * Validates an untrusted request (method name and arguments) and runs its handler. Never throws:
- * every failure, including a handler's, comes back as an error envelope with a message for the user.
+ * every failure, including a handler's, comes back as an error envelope with a (bounded) message
+ * for the user. Every transport goes through here.
  */
 export async function dispatchRequest(handlers: ApiHandlers, method: unknown, args: unknown): Promise<Envelope<unknown>> {
-  if (!isRequestMethod(method)) return { ok: false, error: `unknown method ${JSON.stringify(String(method)).slice(0, 80)}` };
+  if (!isRequestMethod(method)) return { ok: false, error: boundMessage(`unknown method ${JSON.stringify(String(method)).slice(0, 80)}`) };
   const checked = validateArgs(method, args);
-  if (!checked.ok) return { ok: false, error: checked.error };
+  if (!checked.ok) return { ok: false, error: boundMessage(checked.error) };
   try {
     const value = await runHandler(handlers, method, checked.value);
     return { ok: true, value };
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    return { ok: false, error: boundMessage(error instanceof Error ? error.message : String(error)) };
   }
 }
 

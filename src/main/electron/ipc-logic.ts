@@ -66,19 +66,7 @@ export async function handleInvoke(
 ): Promise<Envelope<unknown>> {
   const verdict = checkSender(sender, rendererUrl);
   if (!verdict.ok) return { ok: false, error: `request refused: ${verdict.reason}` };
-  const envelope = await dispatchRequest(handlers, method, args);
-  return envelope.ok ? envelope : { ok: false, error: boundMessage(envelope.error) };
-}
-
-/** The longest error message sent back to the renderer, in characters. */
-export const MAX_ERROR_LENGTH = 500;
-
-/**
- * Caps an error message: validation messages may quote the offending value, and a renderer that
- * sends a megabyte string must not get it echoed back (or shown to the user) whole.
- */
-export function boundMessage(message: string): string {
-  return message.length <= MAX_ERROR_LENGTH ? message : `${message.slice(0, MAX_ERROR_LENGTH - 1)}…`;
+  return dispatchRequest(handlers, method, args);
 }
 
 /** True for one of the contract's event names (narrowing an untrusted `portwatch:ready` payload). */

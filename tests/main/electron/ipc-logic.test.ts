@@ -3,7 +3,8 @@ import { CHANNELS, EVENT_METHODS, REQUEST_METHODS, unwrapEnvelope } from '../../
 import type { ApiHandlers, EventMethod, EventPayload, PortwatchApi, RequestMethod } from '../../../src/shared/api';
 import type { PollStatus, ProbeResult, SnapshotDelta } from '../../../src/shared/model';
 import { validateArgs } from '../../../src/shared/schemas';
-import { MAX_ERROR_LENGTH, ReadyQueue, boundMessage, checkSender, handleInvoke, isEventMethod } from '../../../src/main/electron/ipc-logic';
+import { ReadyQueue, checkSender, handleInvoke, isEventMethod } from '../../../src/main/electron/ipc-logic';
+import { MAX_ERROR_LENGTH, boundMessage } from '../../../src/main/core/service';
 import type { SenderInfo } from '../../../src/main/electron/ipc-logic';
 import { runContractSuite } from '../../support/contract-suite';
 import { countersOf, emptyAggregates, makeConnection, okStatus } from '../../support/connections';
