@@ -1,11 +1,11 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../../support/cli';
+import { openLoopbackListener } from '../../support/loopback';
+import type { LoopbackListener } from '../../support/loopback';
 import type { CliRun } from '../../support/cli';
 import { headerOf, snapshotNdjsonChunks, toSnapshotDocument } from '../../../src/shared/export/json';
 import type { SnapshotDocument } from '../../../src/shared/model';
@@ -107,17 +107,13 @@ describe('portwatch diff', () => {
 });
 
 describe('portwatch diff against now', () => {
-  let server: Server;
+  let listener: LoopbackListener;
   let port = 0;
   beforeAll(async () => {
-    server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    port = typeof address === 'object' && address !== null ? address.port : 0;
+    listener = await openLoopbackListener();
+    port = listener.port;
   });
-  afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  afterAll(() => listener.close());
 
   it('takes a fresh snapshot when NEW is omitted: a listener opened since shows as opened', async () => {
     const empty = join(dir, 'empty.json');

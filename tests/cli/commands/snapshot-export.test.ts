@@ -1,30 +1,26 @@
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../../support/cli';
+import { openLoopbackListener } from '../../support/loopback';
+import type { LoopbackListener } from '../../support/loopback';
 import type { CliRun } from '../../support/cli';
 import { parseSnapshotDocument } from '../../../src/shared/export/json';
 import { EXPORT_COLUMNS } from '../../../src/shared/model';
 
 const cli = (...args: string[]): Promise<CliRun> => runCliCaptured([...args]);
 
-let server: Server;
+let listener: LoopbackListener;
 let port = 0;
 
 beforeAll(async () => {
-  server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  port = typeof address === 'object' && address !== null ? address.port : 0;
+  listener = await openLoopbackListener();
+  port = listener.port;
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => listener.close());
 
 describe('portwatch snapshot export flags', () => {
   it('--format csv prints the default columns with the loopback listener row', async () => {
