@@ -23,3 +23,15 @@ export interface ConnectionMonitor {
   /** Called on every change of state (not on every heartbeat). */
   onChange(listener: (state: ConnectionState) => void): Unsubscribe;
 }
+
+/**
+ * What a failed connection attempt means, as far as the transport can tell (a browser's WebSocket
+ * hides the HTTP status of a refused handshake, so the client asks separately).
+ */
+export type LinkDiagnosis =
+  /** Nothing answers (the server stopped, or the network is down): keep retrying. */
+  | { kind: 'unreachable'; reason: string }
+  /** The server answers but no longer accepts our credential (it restarted with a new token): final. */
+  | { kind: 'refused'; reason: string; action: string }
+  /** The server answers and accepts the credential: the drop was transient, retry at once. */
+  | { kind: 'reachable' };
