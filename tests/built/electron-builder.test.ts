@@ -101,13 +101,20 @@ describe('electron-builder configuration', async () => {
     expect(pkg.main.startsWith('out/')).toBe(true);
   });
 
-  it('builds AppImage and deb on Linux, dmg on macOS, nsis on Windows, in the Network category', () => {
+  it('builds AppImage and deb on Linux, dmg (+ zip for updates) for x64 and arm64 on macOS, nsis on Windows, in the Network category', () => {
     expect(config.linux?.target).toEqual(['AppImage', 'deb']);
-    expect(config.mac?.target).toEqual(['dmg']);
-    expect(config.win?.target).toEqual(['nsis']);
+    expect(config.mac?.target).toEqual([
+      { target: 'dmg', arch: ['x64', 'arm64'] },
+      { target: 'zip', arch: ['x64', 'arm64'] },
+    ]);
+    expect(config.win?.target).toEqual([{ target: 'nsis', arch: ['x64'] }]);
     expect(config.linux?.category).toBe('Network');
     expect(config.mac?.category).toBe('public.app-category.developer-tools');
     expect(config.linux?.desktop?.entry).toMatchObject({ Name: 'Portwatch', Categories: expect.stringMatching(/^Network;/) });
+  });
+
+  it('publishes drafts to GitHub releases, where electron-updater looks', () => {
+    expect(config.publish).toEqual({ provider: 'github', releaseType: 'draft' });
   });
 
   it('names only files that exist', () => {

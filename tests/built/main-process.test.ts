@@ -100,7 +100,7 @@ describe('built main process under a fake Electron', () => {
   it('shows live counts in the tray tooltip and first menu item, with an existing icon', () => {
     expect(run.trayTooltip).toMatch(/^Portwatch: \d+ sockets · \d+ listening · \d+ established$/);
     expect(run.trayMenu[0]).toBe(run.trayTooltip.replace('Portwatch: ', ''));
-    expect(run.trayMenu.slice(1)).toEqual(['separator', 'Hide Portwatch', 'Pause', 'Export snapshot to CSV…', 'separator', 'Quit Portwatch']);
+    expect(run.trayMenu.slice(1)).toEqual(['separator', 'Hide Portwatch', 'Pause', 'Export snapshot to CSV…', 'separator', 'Check for updates', 'Quit Portwatch']);
     expect(run.trayIcon).toBe(resolve('resources/tray', trayIconFile(process.platform, 'normal')));
     expect(run.trayIconExists).toBe(true);
   });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ElectronApplication, Page } from 'playwright';
 import { findElectronBinary } from '../../scripts/electron-binary.mjs';
+import { SCREENSHOT_DIR } from '../support/chromium';
 import { CHANNELS } from '../../src/shared/api';
 import type { PortwatchApi } from '../../src/shared/api';
 import type { TrayView } from '../../src/main/core/tray-presenter';
@@ -84,7 +85,27 @@ describe.skipIf(!binary.ok)('Electron app', () => {
     expect(view).not.toBeNull();
     expect(view?.tooltip).toMatch(/^Portwatch: \d+ sockets · \d+ listening · \d+ established/);
     expect(view?.menu[0]).toMatchObject({ type: 'label', label: expect.stringMatching(/^\d+ sockets/) });
-    expect(view?.menu.flatMap((item) => (item.type === 'command' ? [item.command] : []))).toEqual(['toggle-window', 'toggle-pause', 'export-csv', 'quit']);
+    expect(view?.menu.flatMap((item) => (item.type === 'command' ? [item.command] : []))).toEqual(['toggle-window', 'toggle-pause', 'export-csv', 'update-check', 'quit']);
+  });
+
+  it('saves screenshots of the real window and the tray menu for CI artifacts', async () => {
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `electron-window-${process.platform}.png`) });
+    // A native tray menu cannot be captured portably (many Linux trays have no host under Xvfb):
+    // render the exact menu model the tray applied into a page and capture that.
+    const view = (await app.evaluate(() => (globalThis as { portwatchE2E?: { trayView(): unknown } }).portwatchE2E?.trayView() ?? null)) as TrayView | null;
+    expect(view).not.toBeNull();
+    const items = (view?.menu ?? []).map((item) => (item.type === 'separator' ? '<hr>' : `<div${item.type === 'label' ? ' class="label"' : ''}>${item.label.replace(/[<&]/g, '')}</div>`));
+    const html = `<style>body{font:14px sans-serif;padding:4px}div{padding:4px 12px}.label{color:#666}</style>${items.join('')}`;
+    const opened = app.waitForEvent('window');
+    await app.evaluate(({ BrowserWindow }, content) => {
+      const menu = new BrowserWindow({ width: 340, height: 320, show: true, webPreferences: { sandbox: true, contextIsolation: true } });
+      void menu.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(content)}`);
+    }, html);
+    const menuPage = await opened;
+    await menuPage.waitForLoadState();
+    await menuPage.screenshot({ path: join(SCREENSHOT_DIR, `electron-tray-menu-${process.platform}.png`) });
+    await menuPage.close();
   });
 
   it('exports the snapshot to a CSV file through the save dialog', async () => {

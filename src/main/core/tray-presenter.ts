@@ -9,18 +9,19 @@
  * "Pause" label after pausing reads as a bug.
  */
 import type { Counters } from '../../shared/model';
+import type { UpdateMenuEntry } from './update-policy';
 
 /** The minimum time between two count-driven rebuilds, ms. */
 export const TRAY_REBUILD_INTERVAL_MS = 2_000;
 
 /** What a tray menu item does when clicked. */
-export type TrayCommand = 'toggle-window' | 'toggle-pause' | 'export-csv' | 'quit';
+export type TrayCommand = 'toggle-window' | 'toggle-pause' | 'export-csv' | 'update-accept' | 'update-check' | 'quit';
 
 /** One entry of the tray menu. */
 export type TrayMenuItem =
   | { type: 'label'; label: string }
   | { type: 'separator' }
-  | { type: 'command'; command: TrayCommand; label: string };
+  | { type: 'command'; command: TrayCommand; label: string; enabled?: boolean };
 
 /** Which icon the tray shows. `attention`: a listener appeared since the user last looked. */
 export type TrayIconKind = 'normal' | 'attention';
@@ -45,6 +46,8 @@ export interface TrayInput {
   windowVisible: boolean;
   /** `process.platform`. */
   platform: string;
+  /** An update on offer, downloading or ready (see update-policy.ts); absent or null when none. */
+  update?: UpdateMenuEntry | null;
   /** Epoch ms. */
   now: number;
   /** What was applied last time, or null before the first rebuild. */
@@ -97,6 +100,9 @@ export function presentTray(input: Omit<TrayInput, 'now' | 'last'>): TrayView {
       { type: 'command', command: 'toggle-pause', label: input.paused ? 'Resume' : 'Pause' },
       { type: 'command', command: 'export-csv', label: 'Export snapshot to CSV…' },
       { type: 'separator' },
+      input.update
+        ? { type: 'command', command: 'update-accept', label: input.update.label, enabled: input.update.enabled }
+        : { type: 'command', command: 'update-check', label: 'Check for updates' },
       { type: 'command', command: 'quit', label: 'Quit Portwatch' },
     ],
   };
@@ -105,7 +111,8 @@ export function presentTray(input: Omit<TrayInput, 'now' | 'last'>): TrayView {
 /** Decides whether the tray must be rebuilt now, later, or not at all. */
 export function decideTray(input: TrayInput): TrayDecision {
   const counts = countsLabel(input.counters, false);
-  const state = [input.paused, input.attention, input.windowVisible, input.platform].join('|');
+  const update = input.update ? [input.update.label, input.update.enabled] : [];
+  const state = [input.paused, input.attention, input.windowVisible, input.platform, ...update].join('|');
   const rebuild = (): TrayDecision => ({ action: 'rebuild', view: presentTray(input), applied: { at: input.now, counts, state } });
   const last = input.last;
   if (last === null || last.state !== state) return rebuild();

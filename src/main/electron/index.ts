@@ -72,7 +72,10 @@ async function onReady(): Promise<void> {
     service,
     store,
     now: () => systemClock.now(),
+    version: __PORTWATCH_VERSION__,
+    packaged: app.isPackaged,
     paths: {
+      userData: app.getPath('userData'),
       preload: join(__dirname, '../preload/index.js'),
       renderer: join(__dirname, '../renderer/index.html'),
       // Packaged: copied by electron-builder's extraResources; unpackaged: straight from the repo.

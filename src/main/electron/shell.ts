@@ -17,6 +17,9 @@ import { setupNotifications } from './notifications';
 import type { SharedStateStore } from './shared-state-store';
 import { createTrayController } from './tray';
 import type { TrayController } from './tray';
+import { setupUpdates } from './updater';
+import type { Updates } from './updater';
+import { updateMenuEntry } from '../core/update-policy';
 import { createMainWindow } from './window';
 
 /** Where the shell's files are. */
@@ -25,6 +28,8 @@ export interface ShellPaths {
   renderer: string;
   /** The folder of the tray PNGs. */
   trayIcons: string;
+  /** The app's data folder (updates.json). */
+  userData: string;
 }
 
 /** What {@link startShell} needs. */
@@ -33,6 +38,9 @@ export interface ShellDeps {
   store: SharedStateStore;
   paths: ShellPaths;
   now(): number;
+  /** This build's version, and whether it is an installed build (the only kind that updates). */
+  version: string;
+  packaged: boolean;
 }
 
 /** The running shell. */
@@ -57,6 +65,7 @@ export async function startShell(deps: ShellDeps): Promise<Shell> {
   let paused = false;
   let window: BrowserWindow | null = null;
   let tray: TrayController | null = null;
+  let updates: Updates | null = null;
   let detachIpc: Unsubscribe | null = null;
 
   app.on('before-quit', () => {
@@ -133,6 +142,10 @@ export async function startShell(deps: ShellDeps): Promise<Shell> {
         return togglePause();
       case 'export-csv':
         return exportCsv();
+      case 'update-accept':
+        return updates?.accept();
+      case 'update-check':
+        return updates?.checkNow();
       case 'quit':
         quitting = true;
         return app.quit();
@@ -182,6 +195,20 @@ export async function startShell(deps: ShellDeps): Promise<Shell> {
       },
     }),
   );
+  try {
+    updates = await setupUpdates({
+      version: deps.version,
+      packaged: deps.packaged,
+      dataFolder: paths.userData,
+      now: deps.now,
+      onState: (state) => tray?.setUpdate(updateMenuEntry(state)),
+      showWindow,
+    });
+    cleanups.push(() => updates?.dispose());
+  } catch (error) {
+    // Updates are a convenience: the monitor runs without them.
+    console.error(`portwatch: updates are off: ${error instanceof Error ? error.message : String(error)}`);
+  }
   try {
     const snapshot = await service.handlers.getSnapshot();
     tray.setCounters(snapshot.counters);

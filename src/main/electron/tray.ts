@@ -7,6 +7,7 @@ import { Menu, Tray, nativeImage } from 'electron';
 import type { MenuItemConstructorOptions, NativeImage } from 'electron';
 import { join } from 'node:path';
 import type { Counters } from '../../shared/model';
+import type { UpdateMenuEntry } from '../core/update-policy';
 import { decideTray, nextAttention } from '../core/tray-presenter';
 import type { AppliedTray, AttentionEvent, TrayCommand, TrayMenuItem, TrayView } from '../core/tray-presenter';
 
@@ -27,6 +28,8 @@ export interface TrayController {
   setCounters(counters: Counters): void;
   setPaused(paused: boolean): void;
   setWindowVisible(visible: boolean): void;
+  /** The update entry of the menu (null: "Check for updates"). */
+  setUpdate(entry: UpdateMenuEntry | null): void;
   /** A new listener appeared, or the window was focused. */
   attention(event: AttentionEvent, windowFocused: boolean): void;
   /** The view applied last (for the e2e suite and diagnostics). */
@@ -41,7 +44,7 @@ function toMenuItem(item: TrayMenuItem, run: (command: TrayCommand) => void): Me
     case 'separator':
       return { type: 'separator' };
     case 'command':
-      return { label: item.label, click: () => run(item.command) };
+      return { label: item.label, enabled: item.enabled ?? true, click: () => run(item.command) };
   }
 }
 
@@ -62,7 +65,7 @@ export function createTrayController(options: TrayOptions): TrayController {
     return found;
   };
 
-  const state = { counters: null as Counters | null, paused: false, attention: false, windowVisible: true };
+  const state = { counters: null as Counters | null, paused: false, attention: false, windowVisible: true, update: null as UpdateMenuEntry | null };
   let applied: AppliedTray | null = null;
   let view: TrayView | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -109,6 +112,10 @@ export function createTrayController(options: TrayOptions): TrayController {
     },
     setWindowVisible(visible) {
       state.windowVisible = visible;
+      update();
+    },
+    setUpdate(entry) {
+      state.update = entry;
       update();
     },
     attention(event, windowFocused) {

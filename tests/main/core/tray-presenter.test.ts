@@ -57,14 +57,30 @@ describe('presentTray', () => {
     expect(view.menu[0]).toEqual({ type: 'label', label: '12 sockets · 4 listening · 6 established' });
   });
 
-  it('offers Show/Hide, Pause/Resume, Export and Quit in that order', () => {
+  it('offers Show/Hide, Pause/Resume, Export, Check for updates and Quit in that order', () => {
     const view = presentTray(input());
     expect(view.menu.filter((item) => item.type === 'command')).toEqual([
       { type: 'command', command: 'toggle-window', label: 'Hide Portwatch' },
       { type: 'command', command: 'toggle-pause', label: 'Pause' },
       { type: 'command', command: 'export-csv', label: 'Export snapshot to CSV…' },
+      { type: 'command', command: 'update-check', label: 'Check for updates' },
       { type: 'command', command: 'quit', label: 'Quit Portwatch' },
     ]);
+  });
+
+  it('replaces "Check for updates" by the update step on offer, disabled while downloading', () => {
+    const offered = presentTray(input({ update: { label: 'Download Portwatch 0.2.0…', enabled: true } }));
+    expect(offered.menu).toContainEqual({ type: 'command', command: 'update-accept', label: 'Download Portwatch 0.2.0…', enabled: true });
+    expect(offered.menu.some((item) => item.type === 'command' && item.command === 'update-check')).toBe(false);
+    const downloading = presentTray(input({ update: { label: 'Downloading 0.2.0: 40 %', enabled: false } }));
+    expect(downloading.menu).toContainEqual({ type: 'command', command: 'update-accept', label: 'Downloading 0.2.0: 40 %', enabled: false });
+  });
+
+  it('rebuilds at once when the update entry changes', () => {
+    const first = decideTray(input({ now: 1_000, last: null }));
+    if (first.action !== 'rebuild') throw new Error('expected a rebuild');
+    const next = decideTray(input({ now: 1_001, last: first.applied, update: { label: 'Download Portwatch 0.2.0…', enabled: true } }));
+    expect(next.action).toBe('rebuild');
   });
 
   it('labels the toggles by the current state', () => {
