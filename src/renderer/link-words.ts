@@ -133,7 +133,8 @@ export interface TitleInput {
  */
 export function formatTitle(input: TitleInput): string {
   const number = new Intl.NumberFormat(input.locale);
-  const counts = input.counters === null ? '' : ` — ${number.format(input.counters.total)} sockets · ${number.format(input.counters.listening)} listening`;
+  const total = input.counters?.total ?? 0;
+  const counts = input.counters === null ? '' : ` — ${number.format(total)} ${total === 1 ? 'socket' : 'sockets'} · ${number.format(input.counters.listening)} listening`;
   const prefix = ((): string => {
     switch (input.link.kind) {
       case 'connecting':

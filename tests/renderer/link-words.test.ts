@@ -93,6 +93,10 @@ describe('formatTitle', () => {
     expect(formatTitle({ link: connected, counters, freshness: { kind: 'live' }, locale: 'de-DE' })).toBe('Portwatch — 1.234 sockets · 56 listening');
   });
 
+  it('says one socket, not one sockets', () => {
+    expect(formatTitle({ link: connected, counters: { ...counters, total: 1, listening: 0 }, freshness: { kind: 'live' }, locale: 'en-US' })).toBe('Portwatch — 1 socket · 0 listening');
+  });
+
   it('is just the name before the first poll', () => {
     expect(formatTitle({ link: connected, counters: null, freshness: { kind: 'live' }, locale: 'en-US' })).toBe('Portwatch');
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/shared/defaults';
-import type { ProbeResult, SnapshotDelta } from '../../src/shared/model';
+import type { ProbeResult } from '../../src/shared/model';
 import { NOTIFY_LIMITS, createNotifier, decideNotification, noticeFromProbeResult, noticesFromDelta, pruneHistory } from '../../src/shared/notify-policy';
 import type { Notice, SentNotification } from '../../src/shared/notify-policy';
-import { countersOf, emptyAggregates, makeConnection, okStatus } from '../support/connections';
+import { addedDelta, makeConnection } from '../support/connections';
 
 const all = DEFAULT_SETTINGS.notifications;
 const up = (probeId = 'web', message = 'open in 3 ms'): Notice => ({ kind: 'probe-up', probeId, label: 'Web server', message, at: 0 });
@@ -96,23 +96,12 @@ describe('pruneHistory', () => {
 });
 
 describe('noticesFromDelta', () => {
-  const delta = (added: SnapshotDelta['added']): SnapshotDelta => ({
-    seq: 2,
-    capturedAt: 5000,
-    added,
-    changed: [],
-    removedKeys: [],
-    aggregates: emptyAggregates(),
-    counters: countersOf(added),
-    status: okStatus(),
-  });
-
   it('finds new listeners, and listeners reachable beyond this machine, among the added rows only', () => {
     const loopback = makeConnection({ localAddress: '127.0.0.1', localPort: 8080, exposure: 'loopback' });
     const wide = makeConnection({ localAddress: '0.0.0.0', localPort: 5432, exposure: 'all-interfaces', owners: [] });
     const udp = makeConnection({ protocol: 'udp', state: 'UNCONN', localAddress: '::', family: 6, localPort: 5353, exposure: 'all-interfaces' });
     const client = makeConnection({ state: 'ESTABLISHED', localPort: 50_000, remoteAddress: '127.0.0.1', remotePort: 8080 });
-    expect(noticesFromDelta(delta([loopback, wide, udp, client]))).toEqual([
+    expect(noticesFromDelta(addedDelta(5, [loopback, wide, udp, client]))).toEqual([
       { kind: 'new-listener', key: loopback.key, endpoint: 'TCP 127.0.0.1:8080', process: 'node', at: 5000 },
       { kind: 'new-listener', key: wide.key, endpoint: 'TCP 0.0.0.0:5432', process: null, at: 5000 },
       { kind: 'newly-exposed', key: wide.key, endpoint: 'TCP 0.0.0.0:5432', process: null, at: 5000 },

@@ -96,6 +96,7 @@ export const useSettingsStore = defineStore('settings', (): SettingsStore => {
     const checked = checkForm(draft.value, base, capabilities.value?.tray === true);
     if (!checked.ok) return { ok: false, error: null, fieldErrors: checked.errors };
     const fields = changedFields(draft.value, base);
+    if (fields.length === 0) return { ok: true, saved: [] };
     const sent = { ...draft.value, notifications: { ...draft.value.notifications } };
     const outcome = await save(checked.patch);
     if (!outcome.ok) return { ok: false, error: outcome.error, fieldErrors: {} };
