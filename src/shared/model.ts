@@ -304,6 +304,14 @@ export interface TlsProbeSpec extends ProbeBase {
   port: number;
   /** Server name to send; null = the host when it is a name. */
   sni: string | null;
+  /**
+   * The SHA-256 fingerprint of the one certificate to trust (of the whole DER certificate, as
+   * `openssl x509 -fingerprint -sha256` and browsers show it; not of its public key / SPKI), as 32
+   * upper-case hex bytes joined by colons. When set, a presented certificate with this fingerprint
+   * is up even if self-signed or issued for another name; any other certificate is a failure.
+   * Absent or null: the usual chain and name checks.
+   */
+  pinnedSha256?: string | null;
 }
 
 /** A probe definition. */
@@ -347,6 +355,8 @@ export interface TlsDetails {
   selfSigned: boolean;
   authorized: boolean;
   authorizationError: string | null;
+  /** SHA-256 fingerprint of the presented certificate (colon-separated hex), to pin it. */
+  fingerprintSha256: string | null;
 }
 
 /** One run of a probe. */

@@ -110,7 +110,7 @@ export function defaultProbe(kind: ProbeKind, id = 'new-probe'): ProbeSpec {
         acceptInvalidCert: false,
       };
     case 'tls':
-      return { ...base, kind, host: '', port: 443, sni: null };
+      return { ...base, kind, host: '', port: 443, sni: null, pinnedSha256: null };
   }
 }
 
@@ -150,14 +150,22 @@ function idFor(kind: ProbeKind, host: string, port: number, taken: ReadonlySet<s
   return `${stem}-${taken.size + 1}`;
 }
 
+/** True when the chosen side of a UDP row is a DNS server: port 53, or a service named `domain`. */
+function isDnsEndpoint(connection: Connection, port: number): boolean {
+  if (port === 53) return true;
+  const service = connection.service;
+  return service !== null && service !== undefined && service.name === 'domain' && service.port === port;
+}
+
 /**
  * A sensible probe for a row of the socket table: a listener (or the server side of a connection)
  * is probed through loopback (its own address if bound to one specific address); an outgoing
- * connection probes its remote endpoint. Ports 80/8080 become http, 443/8443 https, a UDP socket on
- * port 53 a DNS query against that server; everything else a TCP connect. Ids in `takenIds` are
- * avoided.
+ * connection probes its remote endpoint. Ports 80/8080 become http, 443/8443 https, everything
+ * else on TCP a TCP connect. UDP has no handshake, so a "connect" proves nothing: a UDP DNS
+ * endpoint (port 53, or the `domain` service) becomes a DNS query against it, and any other UDP
+ * endpoint is refused with the reason, never turned into a TCP probe. Ids in `takenIds` are avoided.
  */
-export function probeFromConnection(connection: Connection, takenIds: Iterable<string> = []): ProbeSpec {
+export function probeFromConnection(connection: Connection, takenIds: Iterable<string> = []): Validated<ProbeSpec> {
   const listener = connection.state === 'LISTEN' || connection.remoteAddress === null || connection.remotePort === null;
   const local = listener || isInbound(connection);
   const host = local
@@ -176,30 +184,38 @@ export function probeFromConnection(connection: Connection, takenIds: Iterable<s
     downAfter: PROBE_DEFAULTS.downAfter,
     upAfter: PROBE_DEFAULTS.upAfter,
   };
-  if (connection.protocol === 'udp' && port === 53 && isIpLiteral(host)) {
+  if (connection.protocol === 'udp') {
+    if (!isDnsEndpoint(connection, port) || !isIpLiteral(host)) {
+      return {
+        ok: false,
+        error:
+          `UDP ${where} cannot be probed: UDP has no connection handshake, so connecting to it proves nothing ` +
+          '(a silent program and a closed port look the same). Portwatch probes UDP only for DNS servers, with a DNS query.',
+      };
+    }
+    const server = isIPv4(host) ? (port === 53 ? host : `${host}:${port}`) : `[${host}]:${port}`;
     return {
-      ...base,
-      id: idFor('dns', host, port, taken),
-      kind: 'dns',
-      name: 'localhost',
-      recordType: 'both',
-      server: isIPv4(host) ? host : `[${host}]:53`,
+      ok: true,
+      value: { ...base, id: idFor('dns', host, port, taken), kind: 'dns', name: 'localhost', recordType: 'both', server },
     };
   }
   const scheme = HTTP_PORTS.get(port);
   if (scheme !== undefined) {
     const defaultPort = scheme === 'http' ? 80 : 443;
     return {
-      ...base,
-      id: idFor('http', host, port, taken),
-      kind: 'http',
-      url: `${scheme}://${bracket(host)}${port === defaultPort ? '' : `:${port}`}/`,
-      expectStatusMin: PROBE_DEFAULTS.expectStatusMin,
-      expectStatusMax: PROBE_DEFAULTS.expectStatusMax,
-      bodyContains: null,
-      // A certificate is almost never valid for a bare IP address: judge the service, not the name.
-      acceptInvalidCert: scheme === 'https',
+      ok: true,
+      value: {
+        ...base,
+        id: idFor('http', host, port, taken),
+        kind: 'http',
+        url: `${scheme}://${bracket(host)}${port === defaultPort ? '' : `:${port}`}/`,
+        expectStatusMin: PROBE_DEFAULTS.expectStatusMin,
+        expectStatusMax: PROBE_DEFAULTS.expectStatusMax,
+        bodyContains: null,
+        // A certificate is almost never valid for a bare IP address: judge the service, not the name.
+        acceptInvalidCert: scheme === 'https',
+      },
     };
   }
-  return { ...base, id: idFor('tcp', host, port, taken), kind: 'tcp', host, port };
+  return { ok: true, value: { ...base, id: idFor('tcp', host, port, taken), kind: 'tcp', host, port } };
 }

@@ -120,6 +120,21 @@ const dnsServer = optionalText('server', 300, {
   message: 'server must be an IP address, optionally with :port (IPv6 as [addr]:port)',
 });
 
+/**
+ * A pinned certificate fingerprint: 64 hex digits, colons or spaces between bytes allowed (as
+ * `openssl x509 -fingerprint -sha256` prints it); kept upper case with colons, as Node reports it.
+ * Empty means none.
+ */
+const sha256Pin: v.GenericSchema<unknown, string | null> = v.pipe(
+  v.nullable(v.string('pinnedSha256 must be text or null')),
+  v.transform((text) => (text === null || text.trim() === '' ? null : text.trim().replace(/^sha256 fingerprint=/i, '').replace(/[\s:]/g, '').toUpperCase())),
+  v.check(
+    (hex) => hex === null || /^[0-9A-F]{64}$/.test(hex),
+    'pinnedSha256 must be a SHA-256 fingerprint: 64 hex digits (32 bytes), colons allowed',
+  ),
+  v.transform((hex) => (hex === null ? null : (hex.match(/../g) ?? []).join(':'))),
+);
+
 /** A probe definition, checked field by field with messages that name the field. */
 export const probeSpecSchema: v.GenericSchema<unknown, ProbeSpec> = v.pipe(
   v.variant(
@@ -171,6 +186,7 @@ export const probeSpecSchema: v.GenericSchema<unknown, ProbeSpec> = v.pipe(
             optionalText('sni', 253, { test: (name) => isHostName(name), message: 'sni must be a DNS host name' }),
             v.transform((name) => (name === null ? null : name.trim())),
           ),
+          pinnedSha256: v.optional(sha256Pin),
         },
         probeObjectMessage('tls'),
       ),

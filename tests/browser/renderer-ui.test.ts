@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, SCREENSHOT_DIR } from '../support/chromium';
 import { serveStatic } from '../support/static-server';
+import { seriousViolations } from './support/axe';
 import { installPageFake } from './support/page-fake.mjs';
 
 // The built renderer in real Chromium with an in-page fake service installed as `window.portwatch`
@@ -11,15 +12,7 @@ import { installPageFake } from './support/page-fake.mjs';
 
 const VIEWS = ['connections', 'ports', 'processes', 'timeline', 'probes', 'settings'] as const;
 const ROWS = 2000;
-const AXE = resolve('node_modules/axe-core/axe.min.js');
 const SHOTS = resolve(SCREENSHOT_DIR);
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: Array<{ target: string[] }>;
-}
 
 describe('renderer UI in Chromium (in-page fake service)', () => {
   let browser: Browser;
@@ -55,18 +48,6 @@ describe('renderer UI in Chromium (in-page fake service)', () => {
       for (let i = 3; i < data.length; i += 4) if ((data[i] ?? 0) > 0) inked += 1;
       return inked > 500;
     });
-
-  const seriousViolations = async (p: Page): Promise<string[]> => {
-    // The page's CSP forbids inline scripts (as it should); evaluate runs outside it.
-    if (!(await p.evaluate(() => 'axe' in window))) await p.evaluate(readFileSync(AXE, 'utf8'));
-    const violations = await p.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: AxeViolation[] }> } }).axe;
-      return (await axe.run(document)).violations;
-    });
-    return violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-  };
 
   beforeAll(async () => {
     server = await serveStatic(resolve('out/renderer'));

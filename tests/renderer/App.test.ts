@@ -2,12 +2,17 @@ import { mount, flushPromises } from '@vue/test-utils';
 import { createPinia } from 'pinia';
 import { describe, expect, it } from 'vitest';
 import App from '../../src/renderer/App.vue';
-import { API_KEY } from '../../src/renderer/api-key';
+import { API_KEY, CONNECTION_KEY } from '../../src/renderer/api-key';
+import type { ConnectionMonitor } from '../../src/shared/connection';
+import { makeConnection } from '../support/connections';
 import { createFakeApi } from '../support/fake-api';
+import { createFakeMonitor } from '../support/fake-monitor';
 
-async function mountApp(): Promise<{ wrapper: ReturnType<typeof mount>; fake: ReturnType<typeof createFakeApi> }> {
+async function mountApp(monitor?: ConnectionMonitor): Promise<{ wrapper: ReturnType<typeof mount>; fake: ReturnType<typeof createFakeApi> }> {
   const fake = createFakeApi();
-  const wrapper = mount(App, { global: { plugins: [createPinia()], provide: { [API_KEY as symbol]: fake.api } }, attachTo: document.body });
+  const provide: Record<symbol, unknown> = { [API_KEY as symbol]: fake.api };
+  if (monitor) provide[CONNECTION_KEY as symbol] = monitor;
+  const wrapper = mount(App, { global: { plugins: [createPinia()], provide }, attachTo: document.body });
   await flushPromises();
   await new Promise((resolve) => setTimeout(resolve, 0));
   return { wrapper, fake };
@@ -45,15 +50,70 @@ describe('App', () => {
     wrapper.unmount();
   });
 
-  it('Space pauses when focus is on the page, but not while typing in a field', async () => {
+  it('Space pauses this view only (not the collector) when focus is on the page, but not while typing in a field', async () => {
     const { wrapper, fake } = await mountApp();
-    const pauses = (): number => fake.control.calls.filter((c) => c.method === 'pause' || c.method === 'resume').length;
     document.getElementById('pw-filter')?.dispatchEvent(new KeyboardEvent('keydown', { key: ' ', bubbles: true }));
-    expect(pauses()).toBe(0);
+    await flushPromises();
+    expect(wrapper.get('.status-bar .freshness').text()).toBe('Live');
     document.body.dispatchEvent(new KeyboardEvent('keydown', { key: ' ', bubbles: true }));
     await flushPromises();
+    expect(wrapper.get('.status-bar .freshness').text()).toBe('Paused — 0 changes waiting');
+    fake.control.add([makeConnection({ localPort: 9999 })]);
+    await flushPromises();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(wrapper.get('.status-bar .freshness').text()).toBe('Paused — 1 change waiting');
+    expect(fake.control.calls.map((c) => c.method)).not.toContain('pause');
+    await wrapper.get('.status-bar button.pause').trigger('click');
+    expect(wrapper.get('.status-bar .freshness').text()).toBe('Live');
+    wrapper.unmount();
+  });
+
+  it('pauses the collection for every window only through the labelled Settings button', async () => {
+    const { wrapper, fake } = await mountApp();
+    await wrapper.get('[data-tab="settings"]').trigger('click');
+    const button = wrapper.findAll('button').find((b) => b.text() === 'Pause collection (every window)');
+    await button?.trigger('click');
+    await flushPromises();
     expect(fake.control.calls.map((c) => c.method)).toContain('pause');
-    expect(wrapper.get('.status-bar').text()).toContain('Paused');
+    expect(wrapper.get('.status-bar .freshness').text()).toBe('Collection paused (every window)');
+    await wrapper.get('.status-bar .resume-collection').trigger('click');
+    await flushPromises();
+    expect(fake.control.calls.map((c) => c.method)).toContain('resume');
+    expect(wrapper.get('.status-bar .freshness').text()).toBe('Live');
+    wrapper.unmount();
+  });
+
+  it('says the link’s state in the header, a banner, the status bar and the tab title', async () => {
+    const scripted = createFakeMonitor();
+    const { wrapper } = await mountApp(scripted.monitor);
+    expect(wrapper.get('.transport').text()).toBe('Connected over websocket');
+    expect(wrapper.find('.link-banner').exists()).toBe(false);
+    expect(document.title).toBe('Portwatch — 1 socket · 1 listening');
+
+    scripted.set({ kind: 'reconnecting', attempt: 2, nextRetryAt: Date.now() + 3000, reason: 'the server stopped answering' });
+    await flushPromises();
+    expect(wrapper.get('.transport').text()).toBe('Reconnecting (attempt 2)…');
+    expect(wrapper.get('.link-banner [role="status"]').text()).toBe('Connection lost: the server stopped answering. Reconnecting, attempt 2.');
+    expect(wrapper.get('.status-bar .link-state').text()).toBe('Reconnecting (attempt 2)…');
+    expect(wrapper.get('.status-bar .freshness').text()).toMatch(/^Stale: data from \d+ s ago$/);
+    expect(document.title).toBe('[Reconnecting] Portwatch — 1 socket · 1 listening');
+
+    scripted.set({ kind: 'disconnected', reason: 'the token changed: portwatch serve was restarted', action: 'open the new URL it printed' });
+    await flushPromises();
+    expect(wrapper.get('.link-banner [role="alert"]').text()).toBe('The token changed: portwatch serve was restarted. Open the new URL it printed.');
+    expect(wrapper.get('.link-banner').text()).toMatch(/The table below is not live: its data is from \d+ s ago\./);
+    expect(document.title).toBe('[Disconnected] Portwatch — 1 socket · 1 listening');
+    expect(wrapper.text()).not.toContain('Live');
+    wrapper.unmount();
+  });
+
+  it('shows the collector’s failure apart from the link', async () => {
+    const { wrapper, fake } = await mountApp();
+    fake.control.setStatus({ ok: false, error: 'The collector stopped unexpectedly (exit 1); restarting in 1 s', errorKind: 'other' });
+    await flushPromises();
+    expect(wrapper.get('.transport').text()).toBe('Connected over fake');
+    expect(wrapper.get('.status-bar [role="alert"]').text()).toBe('Collector: The collector stopped unexpectedly (exit 1); restarting in 1 s');
+    expect(wrapper.get('.status-bar .freshness').text()).toMatch(/^Stale: data from \d+ s ago$/);
     wrapper.unmount();
   });
 
@@ -66,8 +126,7 @@ describe('App', () => {
   });
 
   it('applies the theme setting to the document', async () => {
-    const { wrapper, fake } = await mountApp();
-    await fake.api.setSettings({ theme: 'dark' });
+    const { wrapper } = await mountApp();
     await wrapper.get('[data-tab="settings"]').trigger('click');
     await wrapper.get('#pw-theme').setValue('dark');
     await flushPromises();

@@ -26,6 +26,13 @@ describe('validateProbe accepts', () => {
     ['an empty body substring as none', { ...http, bodyContains: '' }, { bodyContains: null }],
     ['an SNI name', { ...tls, sni: 'www.example.com' }, { sni: 'www.example.com' }],
     ['an empty SNI as none', { ...tls, sni: '  ' }, { sni: null }],
+    [
+      'a pinned fingerprint as openssl prints it (upper-cased, colons)',
+      { ...tls, pinnedSha256: 'sha256 Fingerprint=ab:cd:' + 'ef:'.repeat(29) + '01' },
+      { pinnedSha256: `AB:CD:${'EF:'.repeat(29)}01` },
+    ],
+    ['a pinned fingerprint without colons', { ...tls, pinnedSha256: 'a1'.repeat(32) }, { pinnedSha256: Array(32).fill('A1').join(':') }],
+    ['an empty pin as none', { ...tls, pinnedSha256: ' ' }, { pinnedSha256: null }],
     ['an empty label, named after the target', { ...tcp, label: '' }, { label: 'tcp example.com:443' }],
   ])('%s', (_name, input, expected) => {
     const result = validateProbe(input, []);
@@ -74,6 +81,9 @@ describe('validateProbe refuses, naming the field', () => {
     ['a long body substring', { ...http, bodyContains: 'x'.repeat(1001) }, 'bodyContains must be at most 1000 characters'],
     ['an SNI that is an address', { ...tls, sni: '10.0.0.1' }, 'sni must be a DNS host name'],
     ['a TLS port of 0', { ...tls, port: 0 }, 'port must be at least 1'],
+    ['a pin that is too short', { ...tls, pinnedSha256: 'AB:CD' }, 'pinnedSha256 must be a SHA-256 fingerprint: 64 hex digits (32 bytes), colons allowed'],
+    ['a pin that is not hex', { ...tls, pinnedSha256: 'zz'.repeat(32) }, 'pinnedSha256 must be a SHA-256 fingerprint: 64 hex digits (32 bytes), colons allowed'],
+    ['a pin on a TCP probe', { ...tcp, pinnedSha256: null }, 'pinnedSha256 is not a field of a tcp probe'],
   ])('%s', (_name, input, message) => {
     expect(validateProbe(input, [])).toEqual({ ok: false, error: message });
   });
@@ -127,15 +137,41 @@ describe('probeFromConnection', () => {
       { kind: 'tcp', host: '127.0.0.1', port: 22 },
     ],
     ['a UDP DNS server becomes a DNS probe', { protocol: 'udp', state: 'UNCONN', localAddress: '127.0.0.53', localPort: 53 }, { kind: 'dns', server: '127.0.0.1', recordType: 'both' }],
+    ['an IPv6 UDP DNS server is asked on [addr]:53', { protocol: 'udp', family: 6, state: 'UNCONN', localAddress: '::', localPort: 53 }, { kind: 'dns', server: '[::1]:53' }],
+    [
+      'a UDP query to a remote DNS server probes that server',
+      { protocol: 'udp', state: 'ESTABLISHED', localPort: 41_000, remoteAddress: '192.0.2.53', remotePort: 53, service: { name: 'domain', description: '', port: 53, portClass: 'well-known', side: 'remote' } },
+      { kind: 'dns', server: '192.0.2.53', id: 'dns-192_0_2_53-53' },
+    ],
+    [
+      'a UDP socket of the domain service on another port is asked on that port',
+      { protocol: 'udp', state: 'UNCONN', localAddress: '127.0.0.1', localPort: 5300, service: { name: 'domain', description: '', port: 5300, portClass: 'registered', side: 'local' } },
+      { kind: 'dns', server: '127.0.0.1:5300' },
+    ],
   ] as const)('%s', (_name, partial, expected) => {
-    const spec = probeFromConnection(makeConnection(partial as Parameters<typeof makeConnection>[0]));
-    expect(spec).toMatchObject(expected);
-    expect(validateProbe(spec, []).ok).toBe(true);
+    const suggested = probeFromConnection(makeConnection(partial as Parameters<typeof makeConnection>[0]));
+    if (!suggested.ok) throw new Error(suggested.error);
+    expect(suggested.value).toMatchObject(expected);
+    expect(validateProbe(suggested.value, []).ok).toBe(true);
+  });
+
+  it.each([
+    ['a UDP listener on another port', { protocol: 'udp', state: 'UNCONN', localAddress: '0.0.0.0', localPort: 5353 }, 'UDP 127.0.0.1:5353'],
+    ['a UDP listener on port 80 (no http over UDP)', { protocol: 'udp', state: 'UNCONN', localAddress: '127.0.0.1', localPort: 80 }, 'UDP 127.0.0.1:80'],
+    ['an outgoing UDP flow to a non-DNS port', { protocol: 'udp', state: 'ESTABLISHED', localPort: 50_000, remoteAddress: '198.51.100.7', remotePort: 443 }, 'UDP 198.51.100.7:443'],
+  ] as const)('refuses %s with the reason, never a TCP probe', (_name, partial, where) => {
+    const suggested = probeFromConnection(makeConnection(partial as Parameters<typeof makeConnection>[0]));
+    expect(suggested).toEqual({
+      ok: false,
+      error:
+        `${where} cannot be probed: UDP has no connection handshake, so connecting to it proves nothing ` +
+        '(a silent program and a closed port look the same). Portwatch probes UDP only for DNS servers, with a DNS query.',
+    });
   });
 
   it('avoids ids already taken', () => {
     const connection = makeConnection({ localAddress: '0.0.0.0', localPort: 5432 });
-    expect(probeFromConnection(connection, ['tcp-127_0_0_1-5432']).id).toBe('tcp-127_0_0_1-5432-2');
+    expect(probeFromConnection(connection, ['tcp-127_0_0_1-5432'])).toMatchObject({ ok: true, value: { id: 'tcp-127_0_0_1-5432-2' } });
   });
 });
 

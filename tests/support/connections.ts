@@ -1,6 +1,6 @@
 /** Builders for model values in tests. */
 import { connectionKey } from '../../src/shared/key';
-import type { Aggregates, Connection, Counters, PollStatus } from '../../src/shared/model';
+import type { Aggregates, Connection, Counters, PollStatus, SnapshotDelta } from '../../src/shared/model';
 
 /** A connection with sensible defaults; the key is derived unless given. */
 export function makeConnection(partial: Partial<Connection> = {}): Connection {
@@ -51,5 +51,19 @@ export function okStatus(partial: Partial<PollStatus> = {}): PollStatus {
     source: 'fake',
     notices: [],
     ...partial,
+  };
+}
+
+/** A delta that only adds `added`, captured at `seq` seconds. */
+export function addedDelta(seq: number, added: Connection[]): SnapshotDelta {
+  return {
+    seq,
+    capturedAt: seq * 1000,
+    added,
+    changed: [],
+    removedKeys: [],
+    aggregates: emptyAggregates(),
+    counters: countersOf(added),
+    status: okStatus(),
   };
 }

@@ -25,6 +25,8 @@ export interface FakeControl {
   rows(): Connection[];
   /** Sets what `getNatRules` answers (default: readable, no rules, source `fake`). */
   setNatRules(result: NatRulesResult): void;
+  /** Changes the collector's status and emits it (as `onStatus` does after a poll). */
+  setStatus(patch: Partial<PollStatus>): PollStatus;
 }
 
 type Listeners<T> = Set<(value: T) => void>;
@@ -171,6 +173,7 @@ export function createFakeApi(initialRows: Connection[] = [makeConnection()]): {
     setNatRules: (result) => {
       natRules = result;
     },
+    setStatus,
   };
   return { api, control };
 }

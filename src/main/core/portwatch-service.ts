@@ -4,7 +4,6 @@
  * composed behind the contract. Transports validate arguments first (see `dispatchRequest`).
  */
 import type { ApiHandlers, EventMethod, EventPayload, Unsubscribe } from '../../shared/api';
-import { formatEndpoint } from '../../shared/net';
 import type {
   Capabilities,
   EndProcessRequest,
@@ -22,6 +21,7 @@ import type {
   Snapshot,
   SnapshotDelta,
 } from '../../shared/model';
+import { noticeFromProbeResult, noticesFromDelta } from '../../shared/notify-policy';
 import { validateProbe } from '../../shared/probes';
 import { settingsSchema, validate } from '../../shared/schemas';
 import type { Validated } from '../../shared/schemas';
@@ -116,25 +116,11 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
         baselineSeq = delta.seq;
         return;
       }
-      for (const row of delta.added) {
-        if (row.state !== 'LISTEN' && row.state !== 'UNCONN') continue;
-        const endpoint = `${row.protocol.toUpperCase()} ${formatEndpoint(row.localAddress, row.localPort)}`;
-        const process = row.owners[0]?.name ?? null;
-        const at = delta.capturedAt;
-        if (row.state === 'LISTEN') notify({ kind: 'new-listener', key: row.key, endpoint, process, at });
-        if (row.exposure === 'all-interfaces' || row.exposure === 'specific') notify({ kind: 'newly-exposed', key: row.key, endpoint, process, at });
-      }
+      noticesFromDelta(delta).forEach(notify);
     }),
     deps.probes.onResult((result) => {
-      if (result.transition === null) return;
-      const spec = state.probes.find((p) => p.id === result.probeId);
-      notify({
-        kind: result.transition === 'down' ? 'probe-down' : 'probe-up',
-        probeId: result.probeId,
-        label: spec?.label || result.probeId,
-        message: result.message,
-        at: result.at,
-      });
+      const notice = noticeFromProbeResult(result, state.probes.find((p) => p.id === result.probeId)?.label);
+      if (notice) notify(notice);
     }),
   ];
 

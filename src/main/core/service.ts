@@ -5,12 +5,11 @@
  */
 import type { ApiHandlers, Envelope, EventMethod, EventPayload, RequestMethod, RequestResult, Unsubscribe } from '../../shared/api';
 import { isRequestMethod } from '../../shared/api';
+import type { Notice } from '../../shared/notify-policy';
 import { validateArgs } from '../../shared/schemas';
 
-/** A newsworthy event for the shell (tray icon, notifications). */
-export type ServiceNotice =
-  | { kind: 'probe-down' | 'probe-up'; probeId: string; label: string; message: string; at: number }
-  | { kind: 'new-listener' | 'newly-exposed'; key: string; endpoint: string; process: string | null; at: number };
+/** A newsworthy event for the shell (tray icon, notifications); defined beside the shared notify policy. */
+export type ServiceNotice = Notice;
 
 /** What a transport needs from the service. */
 export interface PortwatchService {

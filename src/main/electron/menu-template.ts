@@ -3,10 +3,11 @@
  * so the shortcuts and their OS conventions are unit-tested.
  *
  * - Ctrl/Cmd+E exports, Ctrl/Cmd+Q quits: registered accelerators, handled here.
- * - Ctrl/Cmd+F focuses the filter and Space pauses: shown with `registerAccelerator: false`, so the
- *   key reaches the renderer, which decides (Space must still type a space in a text field, and a
- *   registered single-key accelerator would swallow it). Clicking those items asks the renderer
- *   to do the same thing through the `focusFilter` / `togglePause` commands.
+ * - Ctrl/Cmd+F focuses the filter: shown with `registerAccelerator: false`, so the key reaches the
+ *   renderer, which decides. Clicking the item asks the renderer through `focusFilter`.
+ * - Space pauses the view in the renderer (a registered single-key accelerator would swallow it in
+ *   text fields), so the menu does not claim it: its item pauses the collector itself, for every
+ *   window, and says so (`togglePause`).
  */
 import type { MenuItemConstructorOptions } from 'electron';
 
@@ -62,7 +63,7 @@ export function buildMenuTemplate(state: MenuState, commands: MenuCommands): Men
     label: mac ? 'View' : '&View',
     submenu: [
       { id: 'focus-filter', label: 'Filter…', accelerator: 'CmdOrCtrl+F', registerAccelerator: false, click: () => commands.focusFilter() },
-      { id: 'toggle-pause', label: state.paused ? 'Resume' : 'Pause', accelerator: 'Space', registerAccelerator: false, click: () => commands.togglePause() },
+      { id: 'toggle-pause', label: state.paused ? 'Resume Collection (All Windows)' : 'Pause Collection (All Windows)', click: () => commands.togglePause() },
       { type: 'separator' },
       { role: 'resetZoom' },
       { role: 'zoomIn' },

@@ -1,12 +1,11 @@
 /**
- * Desktop notifications for the service's notices. What to show is decided by the pure policy
- * (src/main/core/notify-policy.ts); this file keeps its memory and shows Electron notifications.
+ * Desktop notifications for the service's notices. What to show is decided by the shared policy
+ * (src/shared/notify-policy.ts, which the browser page uses too); this file shows Electron's.
  */
 import { Notification } from 'electron';
 import type { Unsubscribe } from '../../shared/api';
 import type { Settings } from '../../shared/model';
-import { decideNotification, pruneHistory } from '../core/notify-policy';
-import type { SentNotification } from '../core/notify-policy';
+import { createNotifier } from '../core/notify-policy';
 import type { PortwatchService, ServiceNotice } from '../core/service';
 
 /** What {@link setupNotifications} needs. */
@@ -23,14 +22,12 @@ export interface NotificationOptions {
 
 /** Shows notifications for the service's notices; returns the unsubscribe function. */
 export function setupNotifications(options: NotificationOptions): Unsubscribe {
-  let history: SentNotification[] = [];
+  const notifier = createNotifier();
   return options.service.onNotice((notice) => {
     options.onNotice?.(notice);
-    const now = options.now();
-    history = pruneHistory(history, now);
-    const decision = decideNotification(notice, options.settings(), history, now);
-    if (!decision.notify || !Notification.isSupported()) return;
-    history.push(decision.record);
+    if (!Notification.isSupported()) return;
+    const decision = notifier.decide(notice, options.settings(), options.now());
+    if (!decision.notify) return;
     const notification = new Notification({ title: decision.title, body: decision.body, silent: notice.kind === 'probe-up' });
     notification.on('click', () => options.showWindow());
     notification.show();

@@ -158,7 +158,25 @@ function tlsDetailsOf(socket: tls.TLSSocket, now: number): TlsDetails {
     selfSigned: authorizationError === 'DEPTH_ZERO_SELF_SIGNED_CERT' || authorizationError === 'SELF_SIGNED_CERT_IN_CHAIN' || issuerIsSelf,
     authorized: socket.authorized,
     authorizationError,
+    fingerprintSha256: hasCert && typeof cert.fingerprint256 === 'string' ? cert.fingerprint256 : null,
   };
+}
+
+/** A fingerprint as bare upper-case hex, so pins compare whatever their separators. */
+const bareHex = (fingerprint: string): string => fingerprint.replace(/[^0-9a-f]/gi, '').toUpperCase();
+
+/**
+ * The problems of a handshake against a pinned certificate: the pin replaces the chain and name
+ * checks (it names the one certificate to trust, self-signed or not), but an expired certificate is
+ * still a problem, and any other certificate is a failure that says both fingerprints.
+ */
+function pinProblems(details: TlsDetails, pinned: string): string[] {
+  const presented = details.fingerprintSha256;
+  if (presented === null || bareHex(presented) !== bareHex(pinned)) {
+    return [`the certificate does not match the pinned SHA-256 fingerprint (pinned ${pinned}, presented ${presented ?? 'none'})`];
+  }
+  if (details.daysToExpiry !== null && details.daysToExpiry < 0) return [`the pinned certificate expired ${-details.daysToExpiry} day(s) ago`];
+  return [];
 }
 
 /** The certificate problems of a handshake in words, empty when it is valid. */
@@ -397,12 +415,17 @@ export class NodeProbeTransport implements ProbeTransport {
         socket.once('secureConnect', () => {
           const handshakeMs = round(performance.now() - (connectedAt ?? start));
           const details = tlsDetailsOf(socket, this.now());
-          const problems = certificateProblems(details);
+          const pinned = spec.pinnedSha256 ?? null;
+          const problems = pinned === null ? certificateProblems(details) : pinProblems(details, pinned);
           const facts = `${details.protocol ?? 'TLS'}, ${details.subject ?? 'no subject'}, ${details.daysToExpiry ?? '?'} day(s) to expiry`;
           if (problems.length === 0) {
-            finish({ outcome: 'tls-ok', ok: true, latencyMs: handshakeMs, message: `handshake in ${handshakeMs} ms: ${facts}`, tls: details });
+            const trust = pinned === null ? '' : 'the certificate matches the pinned SHA-256 fingerprint; ';
+            finish({ outcome: 'tls-ok', ok: true, latencyMs: handshakeMs, message: `handshake in ${handshakeMs} ms: ${trust}${facts}`, tls: details });
           } else {
-            finish({ outcome: 'tls-invalid', ok: false, latencyMs: handshakeMs, message: `${problems.join('; ')} (${facts})`, tls: details });
+            // When pinning this very certificate would make the probe pass, say how.
+            const pinnable = pinned === null && details.fingerprintSha256 !== null && pinProblems(details, details.fingerprintSha256).length === 0;
+            const hint = pinnable ? '; to trust this certificate, edit the probe and pin its fingerprint' : '';
+            finish({ outcome: 'tls-invalid', ok: false, latencyMs: handshakeMs, message: `${problems.join('; ')} (${facts})${hint}`, tls: details });
           }
         });
         socket.on('error', (error) => {

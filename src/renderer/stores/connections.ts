@@ -27,6 +27,9 @@ export interface RecentEvent {
 /** How many recent events the strip keeps. */
 export const RECENT_LIMIT = 12;
 
+/** Beyond this many changed sockets a paused view stops counting (and says "or more"). */
+export const WAITING_LIMIT = 100_000;
+
 /** What the connections store exposes. */
 export interface ConnectionsStore {
   /** Bumps whenever the displayed rows change. */
@@ -56,7 +59,17 @@ export interface ConnectionsStore {
   toggleSort(column: SortSpec['column']): void;
   setGroupBy(groupBy: GroupBy): void;
   toggleGroup(key: string): void;
+  /** True while THIS view is frozen (deltas are held back; the collector keeps running). */
+  viewPaused: Ref<boolean>;
+  /** Sockets that changed since the view was paused (capped at {@link WAITING_LIMIT}). */
+  waitingChanges: Ref<number>;
+  /** Freezes this view: rows, counters and aggregates stay as they are; status stays live. */
+  pauseView(): void;
+  /** Shows the latest table at once (the sync kept it current) and follows deltas again. */
+  resumeView(): void;
+  /** Pauses the collector itself, for every window and tab. */
   pause(): Promise<void>;
+  /** Resumes the collector, for every window and tab. */
   resume(): Promise<void>;
   endProcess(pid: number, startedAt?: number): Promise<EndProcessResult>;
   exportCsv(): Promise<ExportResult>;
@@ -90,8 +103,15 @@ export const useConnectionsStore = defineStore('connections', (): ConnectionsSto
   let statusEvents = 0;
   // Rows a delta is about to remove, captured before the sync applies it (the sync drops them).
   let removing: { seq: number; rows: Connection[] } | null = null;
+  // While this view is paused: the rows it shows (a copy; the sync keeps `table` current) and the
+  // keys of sockets that changed since.
+  const viewPaused = ref(false);
+  const waitingChanges = ref(0);
+  let frozen: Map<string, Connection> | null = null;
+  const waitingKeys = new Set<string>();
 
-  const rowsOf = (): Iterable<Connection> => (table ? table.rows.values() : []);
+  const shownRows = (): Map<string, Connection> | null => frozen ?? table?.rows ?? null;
+  const rowsOf = (): Iterable<Connection> => shownRows()?.values() ?? [];
   const bump = (): void => {
     version.value += 1;
   };
@@ -110,8 +130,41 @@ export const useConnectionsStore = defineStore('connections', (): ConnectionsSto
     recent.value = [...events.slice(-RECENT_LIMIT).reverse(), ...recent.value].slice(0, RECENT_LIMIT);
   }
 
+  function noteWaiting(keys: Iterable<string>): void {
+    for (const key of keys) {
+      if (waitingKeys.size >= WAITING_LIMIT) break;
+      waitingKeys.add(key);
+    }
+    waitingChanges.value = waitingKeys.size;
+  }
+
+  /** Counts what a held-back update changed against the frozen rows. */
+  function holdBack(update: SyncUpdate, held: Map<string, Connection>): void {
+    const { delta } = update;
+    if (delta !== null) {
+      noteWaiting(delta.added.map((row) => row.key));
+      noteWaiting(delta.changed.map((row) => row.key));
+      noteWaiting(delta.removedKeys);
+      return;
+    }
+    // A full re-fetch: compare what matters to the eye (rows come back as new objects).
+    const differs = (row: Connection): boolean => {
+      const old = held.get(row.key);
+      return old === undefined || old.state !== row.state || old.change !== row.change || old.owners[0]?.pid !== row.owners[0]?.pid;
+    };
+    noteWaiting([...update.table.rows.values()].filter(differs).map((row) => row.key));
+    noteWaiting([...held.keys()].filter((key) => !update.table.rows.has(key)));
+  }
+
   function onUpdate(update: SyncUpdate): void {
     table = update.table;
+    // The collector's status stays live while the view is paused: it is about the collector.
+    if (frozen) {
+      status.value = table.status;
+      removing = null;
+      holdBack(update, frozen);
+      return;
+    }
     hostname.value = table.hostname;
     capturedAt.value = table.capturedAt;
     counters.value = table.counters;
@@ -215,6 +268,23 @@ export const useConnectionsStore = defineStore('connections', (): ConnectionsSto
     if (statusEvents === before) status.value = reply;
   }
 
+  function pauseView(): void {
+    if (frozen || !table) return;
+    frozen = new Map(table.rows);
+    waitingKeys.clear();
+    waitingChanges.value = 0;
+    viewPaused.value = true;
+  }
+
+  function resumeView(): void {
+    if (!frozen) return;
+    frozen = null;
+    waitingKeys.clear();
+    waitingChanges.value = 0;
+    viewPaused.value = false;
+    if (table) onUpdate({ table, delta: null });
+  }
+
   async function pause(): Promise<void> {
     await setPaused((a) => a.pause());
   }
@@ -252,7 +322,7 @@ export const useConnectionsStore = defineStore('connections', (): ConnectionsSto
     sort,
     groupBy,
     shownCount: computed(() => (version.value >= 0 ? model.size : 0)),
-    totalCount: computed(() => (version.value >= 0 && table ? table.rows.size : 0)),
+    totalCount: computed(() => (version.value >= 0 ? (shownRows()?.size ?? 0) : 0)),
     start,
     stop,
     displayItems: () => model.displayItems(),
@@ -262,6 +332,10 @@ export const useConnectionsStore = defineStore('connections', (): ConnectionsSto
     toggleSort,
     setGroupBy,
     toggleGroup,
+    viewPaused,
+    waitingChanges,
+    pauseView,
+    resumeView,
     pause,
     resume,
     endProcess,

@@ -7,7 +7,7 @@ import { createPortwatchService } from '../../../src/main/core/portwatch-service
 import type { ServiceNotice } from '../../../src/main/core/service';
 import { dispatchRequest } from '../../../src/main/core/service';
 import type { PersistedState, SettingsStore } from '../../../src/main/core/settings-store';
-import { countersOf, emptyAggregates, makeConnection, okStatus } from '../../support/connections';
+import { addedDelta, countersOf, emptyAggregates, makeConnection, okStatus } from '../../support/connections';
 
 function memoryStore(initial?: Partial<PersistedState>, notice: string | null = null): SettingsStore & { saved: PersistedState[]; failNext: string | null } {
   let current: PersistedState = { version: 1, settings: structuredClone(DEFAULT_SETTINGS), probes: [], windowBounds: null, ...initial };
@@ -104,16 +104,7 @@ async function setup(initial?: Partial<PersistedState>, notice: string | null = 
   return { service, store, collector, probes, created };
 }
 
-const delta = (seq: number, added = [makeConnection()]): SnapshotDelta => ({
-  seq,
-  capturedAt: seq * 1000,
-  added,
-  changed: [],
-  removedKeys: [],
-  aggregates: emptyAggregates(),
-  counters: countersOf(added),
-  status: okStatus(),
-});
+const delta = (seq: number, added = [makeConnection()]): SnapshotDelta => addedDelta(seq, added);
 
 describe('createPortwatchService', () => {
   it('starts the collector with the stored settings and the probe runner with the stored probes', async () => {

@@ -35,11 +35,13 @@ describe('buildMenuTemplate', () => {
       expect(cmd.calls).toEqual(['export']);
     });
 
-    it(`shows Ctrl/Cmd+F and Space without registering them, so typing reaches the page (${platform})`, () => {
+    it(`shows Ctrl/Cmd+F without registering it, and pauses collection for every window without claiming Space (${platform})`, () => {
       const cmd = commands();
       const template = buildMenuTemplate({ platform, paused: false, devTools: false }, cmd);
       expect(byId(template, 'focus-filter')).toMatchObject({ accelerator: 'CmdOrCtrl+F', registerAccelerator: false });
-      expect(byId(template, 'toggle-pause')).toMatchObject({ accelerator: 'Space', registerAccelerator: false, label: 'Pause' });
+      // Space pauses only the view, in the renderer; this item pauses the collector itself.
+      expect(byId(template, 'toggle-pause')).toMatchObject({ label: 'Pause Collection (All Windows)' });
+      expect(byId(template, 'toggle-pause').accelerator).toBeUndefined();
       (byId(template, 'focus-filter').click as () => void)();
       (byId(template, 'toggle-pause').click as () => void)();
       expect(cmd.calls).toEqual(['filter', 'pause']);
@@ -73,7 +75,7 @@ describe('buildMenuTemplate', () => {
   });
 
   it('says Resume while paused', () => {
-    expect(byId(buildMenuTemplate({ platform: 'linux', paused: true, devTools: false }, commands()), 'toggle-pause').label).toBe('Resume');
+    expect(byId(buildMenuTemplate({ platform: 'linux', paused: true, devTools: false }, commands()), 'toggle-pause').label).toBe('Resume Collection (All Windows)');
   });
 
   it('offers the developer tools only in unpackaged builds', () => {

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCancelSource } from '../../../src/main/core/probe-transport';
 import type { RawProbeOutcome } from '../../../src/main/core/probe-transport';
@@ -211,6 +212,43 @@ describe.each(LOOPBACKS)('probes against %s', (host) => {
       expect(result.tls?.selfSigned).toBe(true);
       expect(result.tls?.authorizationError).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
       expect(result.message.startsWith('the certificate is self-signed (TLSv1.3, CN=localhost, ')).toBe(true);
+    });
+
+    it('reports the presented certificate’s SHA-256 fingerprint and says how to trust it', async () => {
+      const result = await run(tlsSpec(host, tlsOk.port, null));
+      const fingerprint = new X509Certificate(certs.valid.cert).fingerprint256;
+      expect(result.tls?.fingerprintSha256).toBe(fingerprint);
+      expect(result.message.endsWith('; to trust this certificate, edit the probe and pin its fingerprint')).toBe(true);
+    });
+
+    it('is up for a self-signed certificate that matches the pin, without any trusted authority', async () => {
+      const fingerprint = new X509Certificate(certs.valid.cert).fingerprint256;
+      // The pin replaces the chain and the name checks: no SNI, no trusted CA, an IP address.
+      const result = await run({ ...tlsSpec(host, tlsOk.port, null), pinnedSha256: fingerprint });
+      expect(result.outcome).toBe('tls-ok');
+      expect(result.ok).toBe(true);
+      expect(result.message).toMatch(/^handshake in [\d.]+ ms: the certificate matches the pinned SHA-256 fingerprint; TLSv1\.3, CN=localhost, (29|30) day\(s\) to expiry$/);
+      expect(result.tls).toMatchObject({ selfSigned: true, authorized: false, fingerprintSha256: fingerprint });
+    });
+
+    it('fails clearly on a certificate that does not match the pin, even one a trusted authority signed', async () => {
+      const fingerprint = new X509Certificate(certs.valid.cert).fingerprint256;
+      const other = new X509Certificate(certs.expired.cert).fingerprint256;
+      const result = await run({ ...tlsSpec(host, tlsOk.port, 'localhost'), pinnedSha256: other }, trusting());
+      expect(result.outcome).toBe('tls-invalid');
+      expect(result.ok).toBe(false);
+      expect(result.tls?.authorized).toBe(true);
+      expect(result.message.startsWith(`the certificate does not match the pinned SHA-256 fingerprint (pinned ${other}, presented ${fingerprint}) (TLSv1.3, CN=localhost, `)).toBe(true);
+      expect(result.message).not.toContain('to trust this certificate');
+    });
+
+    it('still fails a pinned certificate once it has expired, and offers no pin for an expired one', async () => {
+      const fingerprint = new X509Certificate(certs.expired.cert).fingerprint256;
+      const result = await run({ ...tlsSpec(host, tlsExpired.port, null), pinnedSha256: fingerprint });
+      expect(result.outcome).toBe('tls-invalid');
+      expect(result.message).toMatch(/^the pinned certificate expired \d+ day\(s\) ago \(/);
+      const unpinned = await run(tlsSpec(host, tlsExpired.port, null));
+      expect(unpinned.message).not.toContain('to trust this certificate');
     });
 
     it('reports an expired certificate as tls-invalid with negative days to expiry', async () => {

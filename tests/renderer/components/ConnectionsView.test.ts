@@ -66,4 +66,19 @@ describe('ConnectionsView', () => {
     expect(wrapper.get('.message').text()).toBe('Probe "sshd 127.0.0.1:22" added; see the Probes tab.');
     wrapper.unmount();
   });
+
+  it('“Probe this endpoint” on a UDP socket that is not DNS says why instead of making a TCP probe', async () => {
+    const fake = createFakeApi([makeConnection({ protocol: 'udp', state: 'UNCONN', localAddress: '0.0.0.0', localPort: 5353, owners: [{ pid: 30, name: 'avahi-daemon' }] })]);
+    const pinia = createPinia();
+    const wrapper = mount(ConnectionsView, { global: { plugins: [pinia], provide: { [API_KEY as symbol]: fake.api } }, attachTo: document.body });
+    useConnectionsStore(pinia).start();
+    await flushPromises();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await wrapper.findAll('.data-row')[0]?.trigger('dblclick');
+    await wrapper.get('[role="dialog"]').findAll('button').find((b) => b.text() === 'Probe this endpoint')?.trigger('click');
+    await flushPromises();
+    expect(fake.control.calls.some((c) => c.method === 'saveProbe')).toBe(false);
+    expect(wrapper.get('.message').text()).toMatch(/^UDP 127\.0\.0\.1:5353 cannot be probed: UDP has no connection handshake/);
+    wrapper.unmount();
+  });
 });

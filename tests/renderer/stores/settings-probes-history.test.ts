@@ -33,11 +33,11 @@ describe('useSettingsStore', () => {
     expect(store.capabilities?.transport).toBe('fake');
   });
 
-  it('refuses a bad patch with the shared schema’s message before calling the service', async () => {
+  it('refuses a bad patch with the shared schema’s message, in the form’s words and units, before calling the service', async () => {
     const { api, control } = createFakeApi();
     storeApp(api);
     const store = useSettingsStore();
-    await expect(store.save({ pollIntervalMs: 100 })).resolves.toEqual({ ok: false, error: 'pollIntervalMs must be at least 500 ms' });
+    await expect(store.save({ pollIntervalMs: 100 })).resolves.toEqual({ ok: false, error: 'Poll interval must be at least 0.5 seconds' });
     expect(control.calls.some((c) => c.method === 'setSettings')).toBe(false);
   });
 

@@ -1,23 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { NOTIFY_LIMITS, decideNotification, pruneHistory } from '../../../src/main/core/notify-policy';
-import type { SentNotification } from '../../../src/main/core/notify-policy';
-import type { ServiceNotice } from '../../../src/main/core/service';
-import { DEFAULT_SETTINGS } from '../../../src/shared/defaults';
+import { DEFAULT_SETTINGS } from '../../src/shared/defaults';
+import type { ProbeResult } from '../../src/shared/model';
+import { NOTIFY_LIMITS, createNotifier, decideNotification, noticeFromProbeResult, noticesFromDelta, pruneHistory } from '../../src/shared/notify-policy';
+import type { Notice, SentNotification } from '../../src/shared/notify-policy';
+import { addedDelta, makeConnection } from '../support/connections';
 
 const all = DEFAULT_SETTINGS.notifications;
-const up = (probeId = 'web', message = 'open in 3 ms'): ServiceNotice => ({ kind: 'probe-up', probeId, label: 'Web server', message, at: 0 });
-const down = (probeId = 'web', at = 0): ServiceNotice => ({ kind: 'probe-down', probeId, label: 'Web server', message: 'connection refused', at });
-const listener = (key: string, at = 0): ServiceNotice => ({ kind: 'new-listener', key, endpoint: `TCP 0.0.0.0:${key}`, process: 'nginx', at });
+const up = (probeId = 'web', message = 'open in 3 ms'): Notice => ({ kind: 'probe-up', probeId, label: 'Web server', message, at: 0 });
+const down = (probeId = 'web', at = 0): Notice => ({ kind: 'probe-down', probeId, label: 'Web server', message: 'connection refused', at });
+const listener = (key: string, at = 0): Notice => ({ kind: 'new-listener', key, endpoint: `TCP 0.0.0.0:${key}`, process: 'nginx', at });
 
-/** Feeds notices through the policy like the shell does and returns what was shown. */
-function run(notices: { notice: ServiceNotice; now: number }[]): (string | null)[] {
-  let history: SentNotification[] = [];
+/** Feeds notices through one notifier (the policy with its memory) and returns what was shown. */
+function run(notices: { notice: Notice; now: number }[]): (string | null)[] {
+  const notifier = createNotifier();
   return notices.map(({ notice, now }) => {
-    history = pruneHistory(history, now);
-    const decision = decideNotification(notice, all, history, now);
-    if (!decision.notify) return null;
-    history.push(decision.record);
-    return decision.title;
+    const decision = notifier.decide(notice, all, now);
+    return decision.notify ? decision.title : null;
   });
 }
 
@@ -32,7 +30,7 @@ describe('decideNotification', () => {
       title: 'New listener on TCP 0.0.0.0:8080',
       body: 'nginx started listening on TCP 0.0.0.0:8080.',
     });
-    const exposed: ServiceNotice = { kind: 'newly-exposed', key: 'k', endpoint: 'TCP 0.0.0.0:5432', process: null, at: 0 };
+    const exposed: Notice = { kind: 'newly-exposed', key: 'k', endpoint: 'TCP 0.0.0.0:5432', process: null, at: 0 };
     expect(decideNotification(exposed, all, [], 0)).toMatchObject({
       title: 'Now reachable from the network: TCP 0.0.0.0:5432',
       body: 'An unknown process accepts connections from other machines on TCP 0.0.0.0:5432.',
@@ -94,5 +92,40 @@ describe('pruneHistory', () => {
       { kind: 'probe-down', subject: 'c', at: 200_000 },
     ];
     expect(pruneHistory(history, 70_000).map((s) => s.subject)).toEqual(['b']);
+  });
+});
+
+describe('noticesFromDelta', () => {
+  it('finds new listeners, and listeners reachable beyond this machine, among the added rows only', () => {
+    const loopback = makeConnection({ localAddress: '127.0.0.1', localPort: 8080, exposure: 'loopback' });
+    const wide = makeConnection({ localAddress: '0.0.0.0', localPort: 5432, exposure: 'all-interfaces', owners: [] });
+    const udp = makeConnection({ protocol: 'udp', state: 'UNCONN', localAddress: '::', family: 6, localPort: 5353, exposure: 'all-interfaces' });
+    const client = makeConnection({ state: 'ESTABLISHED', localPort: 50_000, remoteAddress: '127.0.0.1', remotePort: 8080 });
+    expect(noticesFromDelta(addedDelta(5, [loopback, wide, udp, client]))).toEqual([
+      { kind: 'new-listener', key: loopback.key, endpoint: 'TCP 127.0.0.1:8080', process: 'node', at: 5000 },
+      { kind: 'new-listener', key: wide.key, endpoint: 'TCP 0.0.0.0:5432', process: null, at: 5000 },
+      { kind: 'newly-exposed', key: wide.key, endpoint: 'TCP 0.0.0.0:5432', process: null, at: 5000 },
+      { kind: 'newly-exposed', key: udp.key, endpoint: 'UDP [::]:5353', process: 'node', at: 5000 },
+    ]);
+  });
+});
+
+describe('noticeFromProbeResult', () => {
+  const result = (transition: ProbeResult['transition']): ProbeResult => ({
+    probeId: 'db',
+    kind: 'tcp',
+    at: 7,
+    outcome: 'refused',
+    ok: false,
+    latencyMs: null,
+    message: 'connection refused',
+    health: 'down',
+    transition,
+  });
+
+  it('is a notice only when the health flipped, labelled by the probe’s name or else its id', () => {
+    expect(noticeFromProbeResult(result(null), 'Database')).toBeNull();
+    expect(noticeFromProbeResult(result('down'), 'Database')).toEqual({ kind: 'probe-down', probeId: 'db', label: 'Database', message: 'connection refused', at: 7 });
+    expect(noticeFromProbeResult(result('up'), undefined)).toMatchObject({ kind: 'probe-up', label: 'db' });
   });
 });
