@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { exportChunks, EXPORT_FILE_TYPES } from '../../shared/export';
+import { checkExportRequest, exportChunks, EXPORT_FILE_TYPES } from '../../shared/export';
 import { defaultExportName } from '../../shared/export-name';
 import { isLoopback, isWildcard, parseHostPort } from '../../shared/net';
 import { createNodeService } from '../../main/node/create-service';
@@ -123,6 +123,9 @@ export async function runServe(
     // download itself needs no credential a browser would send on its own.
     exporter: async (request) => {
       if (server === null) throw new Error('portwatch serve is still starting; try again');
+      // A bad request (a filter past its bounds) is said now, in the page, not as a failed download.
+      const checked = checkExportRequest(request);
+      if (!checked.ok) throw new Error(checked.error);
       return { kind: 'download', url: server.exportTicketPath(request) };
     },
   });

@@ -25,7 +25,8 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { ExportRequest } from '../../shared/model';
 import { isLoopback, isWildcard } from '../../shared/net';
-import { exportRequestSchema, validate } from '../../shared/schemas';
+import { checkExportRequest } from '../../shared/export';
+import type { CheckedRequest } from '../../shared/export';
 import { AUTH_CHECK_PATH, isTokenShaped, readWsProtocols, SERVE_WS_PROTOCOL, serveUrl } from '../../shared/serve-auth';
 import { MAX_CLIENT_FRAME_BYTES } from '../../shared/ws-protocol';
 import type { PortwatchService } from '../../main/core/service';
@@ -127,28 +128,41 @@ export function secretEquals(given: string | null | undefined, expected: string)
 
 const bracket = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 
-/** The Host header values this server answers to (anything else is a DNS-rebinding attempt). */
-export function allowedHosts(host: string, port: number, publicHosts: readonly PublicHost[] = []): Set<string> {
-  const names = new Set<string>();
-  const add = (h: string, p: number | null): void => {
-    names.add(p === null ? bracket(h).toLowerCase() : `${bracket(h)}:${p}`.toLowerCase());
+/**
+ * The Host header values this server answers to (anything else is a DNS-rebinding attempt): exact
+ * `host:port` values, and names accepted with any port or none (a public host behind a proxy or a
+ * port forward, where the port the client sees is not ours).
+ */
+export interface HostRule {
+  exact: Set<string>;
+  anyPort: Set<string>;
+}
+
+/** Builds the {@link HostRule} of a server listening on `host:port`. */
+export function allowedHosts(host: string, port: number, publicHosts: readonly PublicHost[] = []): HostRule {
+  const rule: HostRule = { exact: new Set(), anyPort: new Set() };
+  const add = (h: string): void => {
+    rule.exact.add(`${bracket(h)}:${port}`.toLowerCase());
   };
-  if (!isWildcard(host)) add(host, port);
+  if (!isWildcard(host)) add(host);
   if (isLoopback(host) || isWildcard(host)) {
-    add('127.0.0.1', port);
-    add('localhost', port);
-    add('::1', port);
+    add('127.0.0.1');
+    add('localhost');
+    add('::1');
   }
   for (const extra of publicHosts) {
-    if (extra.port !== null) {
-      add(extra.host, extra.port);
-    } else {
-      // Behind a proxy or a port forward the Host may carry another port, or none (80/443).
-      add(extra.host, port);
-      add(extra.host, null);
-    }
+    if (extra.port !== null) rule.exact.add(`${bracket(extra.host)}:${extra.port}`.toLowerCase());
+    else rule.anyPort.add(bracket(extra.host).toLowerCase());
   }
-  return names;
+  return rule;
+}
+
+/** True when a Host header value (or an Origin's host) is one the rule allows. */
+export function hostAllowed(rule: HostRule, value: string): boolean {
+  const lower = value.toLowerCase();
+  if (rule.exact.has(lower)) return true;
+  const match = /^(\[[^\]]*\]|[^:]*)(?::\d{1,5})?$/.exec(lower);
+  return match?.[1] !== undefined && rule.anyPort.has(match[1]);
 }
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -208,19 +222,19 @@ export async function startServeServer(options: ServeOptions): Promise<ServeHand
   const maxClients = options.maxClients ?? 32;
   const ticketTtlMs = options.exportTicketTtlMs ?? 60_000;
   const log = options.log ?? ((): void => undefined);
-  let hosts = new Set<string>();
+  let hosts: HostRule = { exact: new Set(), anyPort: new Set() };
   const sockets = new Set<Socket>();
   const unauthenticated = new Set<Socket>();
   const tickets = new Map<string, { request: ExportRequest; expires: number }>();
   let lastRefusalLog = 0;
 
-  const hostOk = (req: IncomingMessage): boolean => typeof req.headers.host === 'string' && hosts.has(req.headers.host.toLowerCase());
+  const hostOk = (req: IncomingMessage): boolean => typeof req.headers.host === 'string' && hostAllowed(hosts, req.headers.host);
   const originOk = (req: IncomingMessage): boolean => {
     const origin = req.headers.origin;
     if (origin === undefined) return true;
     try {
       const parsed = new URL(origin);
-      return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && hosts.has(parsed.host.toLowerCase());
+      return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && hostAllowed(hosts, parsed.host);
     } catch {
       return false;
     }
@@ -281,14 +295,14 @@ export async function startServeServer(options: ServeOptions): Promise<ServeHand
     });
   };
 
-  const exportRequestFrom = (query: URLSearchParams): { ok: true; value: ExportRequest } | { ok: false; error: string } => {
+  const exportRequestFrom = (query: URLSearchParams): CheckedRequest => {
     const columns = query.get('columns');
     const raw: Record<string, unknown> = { format: query.get('format') ?? 'csv' };
     if (columns) raw.columns = columns.split(',');
     if (query.has('separator')) raw.separator = query.get('separator') === 'tab' ? '\t' : query.get('separator');
     if (query.get('bom') === '1') raw.bom = true;
     if (query.has('filter')) raw.filter = query.get('filter');
-    return validate(exportRequestSchema, raw);
+    return checkExportRequest(raw);
   };
 
   const serveExport = async (req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> => {
@@ -300,7 +314,7 @@ export async function startServeServer(options: ServeOptions): Promise<ServeHand
     } else if (secretEquals(bearerToken(req), token)) {
       const parsed = exportRequestFrom(query);
       if (!parsed.ok) return send(res, 400, `bad export request: ${parsed.error}`);
-      request = parsed.value;
+      request = parsed.request;
     } else {
       return send(res, 401, UNAUTHORIZED, { 'www-authenticate': 'Bearer realm="portwatch"' });
     }
