@@ -10,6 +10,8 @@
  * Log lines are rate-limited, so a flood of failures cannot fill a disk through stderr.
  */
 
+import { rateLimited } from './rate-limited';
+
 /** Error codes that concern one connection or stream, not the process. */
 const CONNECTION_ERROR_CODES = new Set([
   'EPIPE',
@@ -54,28 +56,12 @@ export function isConnectionError(error: unknown): boolean {
 
 /** Installs the policy on `target`; returns how to remove it. */
 export function installCrashPolicy(target: ProcessEvents, options: CrashPolicyOptions): () => void {
-  const limit = options.linesPerMinute ?? 20;
-  const now = options.now ?? Date.now;
-  let windowStart = now();
-  let written = 0;
-  let suppressed = 0;
   let fatalSeen = false;
-
-  const write = (line: string): void => {
-    const t = now();
-    if (t - windowStart >= 60_000) {
-      if (suppressed > 0) options.write(`portwatch serve: ${suppressed} more internal errors were not logged\n`);
-      windowStart = t;
-      written = 0;
-      suppressed = 0;
-    }
-    if (written >= limit) {
-      suppressed += 1;
-      return;
-    }
-    written += 1;
-    options.write(line);
-  };
+  const write = rateLimited(options.write, {
+    perMinute: options.linesPerMinute,
+    summary: (dropped) => `portwatch serve: ${dropped} more internal errors were not logged\n`,
+    now: options.now,
+  });
 
   const onRejection = (reason: unknown): void => {
     write(`portwatch serve: internal error (still serving): unhandled rejection: ${describe(reason)}\n`);

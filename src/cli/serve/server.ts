@@ -30,6 +30,7 @@ import type { CheckedRequest } from '../../shared/export';
 import { AUTH_CHECK_PATH, isTokenShaped, readWsProtocols, SERVE_WS_PROTOCOL, serveUrl } from '../../shared/serve-auth';
 import { MAX_CLIENT_FRAME_BYTES } from '../../shared/ws-protocol';
 import type { PortwatchService } from '../../main/core/service';
+import { rateLimited } from './rate-limited';
 import { attachWsSession } from './ws-session';
 
 /** Produces an export as chunks (the shared writers), with the file name to offer. */
@@ -221,7 +222,7 @@ export async function startServeServer(options: ServeOptions): Promise<ServeHand
   const maxUnauthenticated = options.maxUnauthenticated ?? 64;
   const maxClients = options.maxClients ?? 32;
   const ticketTtlMs = options.exportTicketTtlMs ?? 60_000;
-  const log = options.log ?? ((): void => undefined);
+  const log = rateLimited(options.log ?? ((): void => undefined), { summary: (dropped) => `${dropped} more lines were not logged` });
   let hosts: HostRule = { exact: new Set(), anyPort: new Set() };
   const sockets = new Set<Socket>();
   const unauthenticated = new Set<Socket>();
@@ -439,8 +440,8 @@ export async function startServeServer(options: ServeOptions): Promise<ServeHand
   wss.on('connection', (ws: WebSocket) => attachWsSession(ws, { service: options.service, maxRequestsPerSecond: rate }));
   wss.on('error', (error) => log(`WebSocket server: ${errorText(error)}`));
 
+  // (Node's own listener handles a connection's socket errors until an upgrade takes it over.)
   server.on('connection', (socket: Socket) => {
-    socket.on('error', () => socket.destroy());
     if (unauthenticated.size >= maxUnauthenticated) {
       // Silent or slow connections must not exhaust our file descriptors (and the collector's).
       socket.destroy();
