@@ -1,5 +1,7 @@
 /** The built `portwatch serve` as a user (and a hostile local program) meets it. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,5 +64,54 @@ describe('built portwatch serve --allow-remote --public-host (still bound to loo
     expect((await httpGet(serve.port, '/', { host: 'other.example.org' })).status).toBe(403);
     const ws = await openWs(serve.port, serve.token, { host: 'portwatch.example.org', origin: 'https://portwatch.example.org' });
     ws.close();
+  });
+});
+
+describe('built portwatch serve with 300 file descriptors and 400 silent connections', () => {
+  let serve: BuiltServe;
+  beforeAll(async () => {
+    serve = await startBuiltServe(['--config-dir', configDir()], 300);
+  });
+  afterAll(() => serve.stop());
+
+  it('refuses what it cannot hold, and the collector and an authenticated client go on working', async () => {
+    expect(readFileSync(`/proc/${serve.child.pid}/limits`, 'utf8')).toMatch(/Max open files\s+300\s+300/);
+    const ws = await openWs(serve.port, serve.token);
+    let id = 0;
+    const call = async (m: string, a: unknown[] = []): Promise<Record<string, unknown>> => {
+      id += 1;
+      const answer = nextMessage(ws);
+      ws.send(JSON.stringify({ t: 'req', id, m, a }));
+      return answer;
+    };
+    expect(await call('setSettings', [{ pollIntervalMs: 500 }])).toMatchObject({ ok: true });
+    const silent: Socket[] = [];
+    try {
+      for (let i = 0; i < 400; i += 1) {
+        const socket = connect({ host: '127.0.0.1', port: serve.port });
+        socket.on('error', () => undefined);
+        silent.push(socket);
+      }
+      await Promise.all(silent.map((socket) => new Promise((done) => socket.once('connect', done).once('close', done))));
+      // Polls made while the silent connections are open read the socket table without EMFILE.
+      const statuses: Array<{ ok: boolean; error: string | null; polledAt: number }> = [];
+      const since = Date.now();
+      ws.on('message', (data) => {
+        const frame = JSON.parse(String(data)) as { t: string; ev?: string; p?: { ok: boolean; error: string | null; polledAt: number } };
+        if (frame.t === 'evt' && frame.ev === 'onStatus' && frame.p) statuses.push(frame.p);
+      });
+      ws.send(JSON.stringify({ t: 'sub', ev: 'onStatus', on: true }));
+      await expect.poll(() => statuses.filter((status) => status.polledAt > since).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
+      expect(statuses.filter((status) => !status.ok)).toEqual([]);
+      const snapshot = (await call('getSnapshot')) as { ok: boolean; v?: { rows: Array<{ localPort: number; state: string }> } };
+      expect(snapshot.ok).toBe(true);
+      expect(snapshot.v?.rows.some((row) => row.localPort === serve.port && row.state === 'LISTEN')).toBe(true);
+      // Most of the 400 were refused at once; the rest are held until the idle time-out.
+      expect(silent.filter((socket) => !socket.destroyed && !socket.readableEnded).length).toBeLessThanOrEqual(64);
+    } finally {
+      silent.forEach((socket) => socket.destroy());
+      ws.close();
+    }
+    expect(serve.stderr()).toContain('portwatch serve: refusing connections: 64 unauthenticated connections are open');
   });
 });

@@ -136,9 +136,16 @@ export interface BuiltServe {
 /** The URL serve prints: the token in the fragment. */
 export const SERVE_URL_PATTERN = /http:\/\/127\.0\.0\.1:(\d+)\/#token=([0-9a-f]{64})/;
 
-/** Starts the built `portwatch serve` and waits for the URL it prints. */
-export function startBuiltServe(args: string[]): Promise<BuiltServe> {
-  const child = spawn(process.execPath, [resolve('out/main/cli.js'), 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts the built `portwatch serve` and waits for the URL it prints; `fdLimit` runs it under
+ * `ulimit -n` (POSIX sh), as a machine with few descriptors would.
+ */
+export function startBuiltServe(args: string[], fdLimit?: number): Promise<BuiltServe> {
+  const command = [process.execPath, resolve('out/main/cli.js'), 'serve', ...args];
+  const child =
+    fdLimit === undefined
+      ? spawn(command[0] ?? '', command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('/bin/sh', ['-c', `ulimit -n ${fdLimit} && exec "$@"`, 'sh', ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
