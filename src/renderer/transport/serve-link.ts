@@ -23,7 +23,8 @@ export interface TokenHome {
  */
 export function takeServeToken(home: TokenHome): string | null {
   const fresh = tokenFromFragment(home.location.hash);
-  if (home.location.hash !== '') home.history.replaceState(null, '', `${home.location.pathname}${home.location.search}`);
+  // Any token-bearing fragment leaves the address bar (and so the history and bookmarks).
+  if (/(?:^#?|&)token=/.test(home.location.hash)) home.history.replaceState(null, '', `${home.location.pathname}${home.location.search}`);
   try {
     if (fresh !== null) {
       home.storage?.setItem(TOKEN_STORAGE_KEY, fresh);

@@ -42,7 +42,12 @@ describe('takeServeToken', () => {
   });
 
   it('has none without a fragment or a stored token, and ignores one that is not token-shaped', () => {
-    expect(takeServeToken(home(''))).toBeNull();
+    const bare = home('');
+    expect(takeServeToken(bare)).toBeNull();
+    expect(bare.address).toEqual([]);
+    const other = home('#section-2');
+    expect(takeServeToken(other)).toBeNull();
+    expect(other.address).toEqual([]);
     const odd = home('#token=<script>');
     expect(takeServeToken(odd)).toBeNull();
     expect(odd.address).toEqual(['/']);
