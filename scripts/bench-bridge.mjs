@@ -34,6 +34,7 @@ const POLL_MS = 1000;
 const { Collector } = await bundleForBench('src/main/core/collector.ts');
 const { startServeServer } = await bundleForBench('src/cli/serve/server.ts');
 const { connectionKey } = await bundleForBench('src/shared/key.ts');
+const { serveWsProtocols } = await bundleForBench('src/shared/serve-auth.ts');
 
 // --- A synthetic, realistic socket table --------------------------------------------------------
 let seed = 42;
@@ -133,7 +134,7 @@ const server = await startServeServer({ service, rendererDir, exportProducer: un
 
 // --- A real client, counting bytes per frame ------------------------------------------------------
 const headerBytes = (payload) => (payload < 126 ? 2 : payload < 65_536 ? 4 : 10);
-const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`);
+const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, serveWsProtocols(server.token));
 await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
 let waiting = null;
 ws.on('message', (data) => {

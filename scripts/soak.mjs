@@ -67,7 +67,7 @@ const url = await new Promise((resolve, reject) => {
   let out = '';
   serve.stdout.on('data', (chunk) => {
     out += chunk;
-    const match = /http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]+)/.exec(out);
+    const match = /http:\/\/127\.0\.0\.1:(\d+)\/#token=([0-9a-f]+)/.exec(out);
     if (match) resolve({ port: match[1], token: match[2] });
   });
   serve.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
@@ -105,7 +105,8 @@ const heapAfterGc = async (sessionId = null) => {
 const heaps = async () => ({ main: await heapAfterGc(), workers: await Promise.all(workerSessions.map((id) => heapAfterGc(id))) });
 
 // One client, like the UI: subscribe, fetch the snapshot, follow seqs, re-fetch on gaps.
-const ws = new WebSocket(`ws://127.0.0.1:${url.port}/ws?token=${url.token}`);
+// Authenticated as the page is: the protocol version and the token as subprotocols.
+const ws = new WebSocket(`ws://127.0.0.1:${url.port}/ws`, ['portwatch.v1', `portwatch.token.${url.token}`]);
 let seq = -1;
 let nextId = 1;
 let deltas = 0;

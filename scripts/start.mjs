@@ -1,11 +1,13 @@
 // `npm start`: build if out/ is missing or stale, then launch the desktop app. Where the Electron
 // runtime is missing, try Electron's own installer once with a time limit; if that fails (or with
-// `npm start -- --browser`), say so in one line and run `portwatch serve` instead, which prints the
-// URL to open in a browser.
+// `npm start -- --browser`), say so in one line and run `portwatch serve` instead, and open the URL
+// it prints in the default browser (best effort: $BROWSER, else xdg-open / open / start; the URL is
+// printed too; `--no-open` skips this).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, findElectronBinary } from './electron-binary.mjs';
+import { openBrowser } from './open-browser.mjs';
 
 const OUTPUTS = ['out/main/index.js', 'out/main/cli.js', 'out/preload/index.js', 'out/renderer/index.html'];
 const INPUTS = ['src', 'electron.vite.config.ts', 'package.json'];
@@ -77,9 +79,23 @@ function tryInstallElectron() {
   });
 }
 
-/** Runs `portwatch serve` in the foreground (it prints the URL), passing our signals on. */
-function runServe(args) {
-  const child = spawn(process.execPath, [join(ROOT, 'out/main/cli.js'), 'serve', ...args], { stdio: 'inherit' });
+const SERVE_URL = /http:\/\/\S+\/#token=[0-9a-f]+/;
+
+/** Runs `portwatch serve` in the foreground (it prints the URL, which we open), passing our signals on. */
+function runServe(args, open) {
+  const child = spawn(process.execPath, [join(ROOT, 'out/main/cli.js'), 'serve', ...args], { stdio: ['inherit', 'pipe', 'inherit'] });
+  let printed = '';
+  let opened = !open;
+  child.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    if (opened) return;
+    printed += chunk;
+    const url = SERVE_URL.exec(printed)?.[0];
+    if (url) {
+      opened = true;
+      openBrowser(url);
+    }
+  });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 }
@@ -87,23 +103,24 @@ function runServe(args) {
 async function main() {
   const args = process.argv.slice(2);
   const browser = args.includes('--browser');
-  const rest = args.filter((arg) => arg !== '--browser');
+  const open = !args.includes('--no-open');
+  const rest = args.filter((arg) => arg !== '--browser' && arg !== '--no-open');
   build();
   if (browser) {
-    process.stderr.write('portwatch: --browser given: running portwatch serve; open the URL it prints\n');
-    return runServe(rest);
+    process.stderr.write('portwatch: --browser given: running portwatch serve\n');
+    return runServe(rest, open);
   }
   let binary = findElectronBinary();
   if (!binary.ok) {
-    process.stdout.write(`portwatch: ${binary.reason}; trying to download it once…\n`);
+    // One line, whatever happens: the cause, the attempt and its outcome.
+    process.stderr.write(`portwatch: ${binary.reason}; downloading it once… `);
     const cause = await tryInstallElectron();
     binary = findElectronBinary();
     if (!binary.ok) {
-      process.stderr.write(
-        `portwatch: cannot start the desktop app: the Electron runtime is missing and its download failed (${cause ?? binary.reason}); running portwatch serve instead: open the URL it prints\n`,
-      );
-      return runServe(rest);
+      process.stderr.write(`failed (${cause ?? binary.reason}); running portwatch serve instead, in your browser\n`);
+      return runServe(rest, open);
     }
+    process.stderr.write('done\n');
   }
   const child = spawn(binary.path, [ROOT, ...rest], { stdio: 'inherit' });
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

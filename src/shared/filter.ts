@@ -34,6 +34,19 @@ export interface Filter {
   terms: FilterTerm[];
 }
 
+/**
+ * Bounds of an expression, so one request cannot make every poll (and every export) crawl: a filter
+ * is typed by a person, and these are far beyond what one types.
+ */
+export const FILTER_LIMITS = {
+  /** Characters in the whole expression. */
+  length: 1_000,
+  /** Terms (words separated by spaces). */
+  terms: 32,
+  /** Values summed over all terms (`port:80,443` holds two). */
+  values: 128,
+} as const;
+
 /** The result of parsing: never throws. */
 export type ParsedFilter = { ok: true; filter: Filter } | { ok: false; error: string; position: number };
 
@@ -242,8 +255,23 @@ function parseToken(token: Token): FilterTerm {
 
 /** Parses a filter expression. Returns an error in words (with its column) instead of throwing. */
 export function parseFilter(source: string): ParsedFilter {
+  if (source.length > FILTER_LIMITS.length) {
+    return { ok: false, error: `the filter is too long: ${source.length} characters (at most ${FILTER_LIMITS.length})`, position: FILTER_LIMITS.length };
+  }
   try {
-    const terms = tokenize(source).filter((token) => token.text !== '').map(parseToken);
+    const tokens = tokenize(source).filter((token) => token.text !== '');
+    if (tokens.length > FILTER_LIMITS.terms) {
+      const first = tokens[FILTER_LIMITS.terms]?.position ?? 0;
+      throw new FilterSyntaxError(
+        `the filter has ${tokens.length} terms (at most ${FILTER_LIMITS.terms}); list alternatives in one term instead, e.g. port:80,443`,
+        first,
+      );
+    }
+    const terms = tokens.map(parseToken);
+    const values = terms.reduce((sum, term) => sum + termValueCount(term), 0);
+    if (values > FILTER_LIMITS.values) {
+      throw new FilterSyntaxError(`the filter lists ${values} values (at most ${FILTER_LIMITS.values})`, 0);
+    }
     return { ok: true, filter: { source, terms } };
   } catch (error) {
     if (error instanceof FilterSyntaxError) return { ok: false, error: error.message, position: error.position };
@@ -251,11 +279,32 @@ export function parseFilter(source: string): ParsedFilter {
   }
 }
 
+function termValueCount(term: FilterTerm): number {
+  switch (term.kind) {
+    case 'port':
+      return term.ranges.length;
+    case 'pid':
+      return term.pids.length;
+    case 'state':
+      return term.states.length;
+    case 'proto':
+      return term.protocols.length;
+    case 'family':
+      return term.families.length;
+    case 'text':
+    case 'exposure':
+    case 'change':
+      return term.values.length;
+    case 'exposed':
+      return 1;
+  }
+}
+
 function inRanges(port: number | null, ranges: Array<[number, number]>): boolean {
   return port !== null && ranges.some(([low, high]) => port >= low && port <= high);
 }
 
-function fieldTexts(c: Connection, field: 'proc' | 'addr' | 'host' | 'service' | 'user' | 'any'): string[] {
+function fieldTexts(c: Connection, field: TextField): string[] {
   const names = c.owners.map((o) => o.name);
   const addrs = [c.localAddress, c.remoteAddress ?? '', formatEndpoint(c.localAddress, c.localPort), formatEndpoint(c.remoteAddress, c.remotePort)];
   switch (field) {
@@ -274,7 +323,21 @@ function fieldTexts(c: Connection, field: 'proc' | 'addr' | 'host' | 'service' |
   }
 }
 
-function termMatches(term: FilterTerm, c: Connection): boolean {
+type TextField = 'proc' | 'addr' | 'host' | 'service' | 'user' | 'any';
+
+/** Lower-cased texts of one row, built once per field however many terms read them. */
+type Haystacks = Partial<Record<TextField, string[]>>;
+
+function haystack(c: Connection, field: TextField, cache: Haystacks): string[] {
+  let texts = cache[field];
+  if (texts === undefined) {
+    texts = fieldTexts(c, field).map((s) => s.toLowerCase());
+    cache[field] = texts;
+  }
+  return texts;
+}
+
+function termMatches(term: FilterTerm, c: Connection, cache: Haystacks): boolean {
   switch (term.kind) {
     case 'port':
       return (
@@ -296,15 +359,16 @@ function termMatches(term: FilterTerm, c: Connection): boolean {
     case 'change':
       return c.change != null && term.values.includes(c.change);
     case 'text': {
-      const haystack = fieldTexts(c, term.field).map((s) => s.toLowerCase());
-      return term.values.some((value) => haystack.some((s) => s.includes(value)));
+      const texts = haystack(c, term.field, cache);
+      return term.values.some((value) => texts.some((s) => s.includes(value)));
     }
   }
 }
 
 /** True when the connection satisfies every term. */
 export function matchesFilter(filter: Filter, c: Connection): boolean {
-  return filter.terms.every((term) => termMatches(term, c) !== term.negate);
+  const cache: Haystacks = {};
+  return filter.terms.every((term) => termMatches(term, c, cache) !== term.negate);
 }
 
 /** Parses and filters in one step; a bad expression yields its error and no rows. */

@@ -10,6 +10,7 @@ import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/shared/defaults';
 import { launchChromium, SCREENSHOT_DIR } from '../support/chromium';
+import { SERVE_URL_PATTERN } from '../support/serve';
 
 /** A small named process (its title is what the table shows) listening and connecting on loopback. */
 interface Demo {
@@ -73,7 +74,7 @@ describe('renderer in Chromium against portwatch serve', () => {
       const timer = setTimeout(() => fail(new Error(`serve printed no URL: ${output}`)), 30_000);
       const read = (chunk: Buffer): void => {
         output += chunk.toString();
-        const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.exec(output);
+        const match = SERVE_URL_PATTERN.exec(output);
         if (match) {
           clearTimeout(timer);
           done(new URL(match[0]));
@@ -198,7 +199,7 @@ describe('renderer in Chromium against portwatch serve', () => {
     const downloading = page.waitForEvent('download', { timeout: 20_000 });
     await page.getByRole('button', { name: 'Export CSV' }).click();
     const download = await downloading;
-    expect(download.url()).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${url.port}/export\\.csv\\?`));
+    expect(download.url()).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${url.port}/export\\.csv\\?ticket=[0-9a-f]{64}$`));
     expect(download.suggestedFilename()).toMatch(/\.csv$/);
     const file = join(downloads, download.suggestedFilename());
     await download.saveAs(file);

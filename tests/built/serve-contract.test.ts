@@ -1,10 +1,8 @@
 /**
  * The contract suite against the REAL `portwatch serve` (the built CLI, the worker collector, the
- * real socket table): the browser's WebSocket client, with a real `net` listener on 127.0.0.1 as
- * the change the suite waits for.
+ * real socket table): the browser's WebSocket client, authenticated by the token subprotocol as the
+ * page is, with a real `net` listener on 127.0.0.1 as the change the suite waits for.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,39 +10,21 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { SocketLike } from '../../src/renderer/transport/ws-client';
 import { createWebSocketApi } from '../../src/renderer/transport/ws-client';
+import { serveWsProtocols } from '../../src/shared/serve-auth';
 import { runContractSuite } from '../support/contract-suite';
-
-/** Starts the built serve on a free loopback port; resolves with its URL parts. */
-function startServe(configDir: string): Promise<{ child: ChildProcess; port: number; token: string }> {
-  const child = spawn(process.execPath, ['out/main/cli.js', 'serve', '--config-dir', configDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve printed no URL; stderr: ${stderr}`)), 30_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{64})/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(match[1]), token: match[2] ?? '' });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited ${String(code)}; stderr: ${stderr}`)));
-  });
-}
+import { startBuiltServe } from '../support/serve';
 
 /** A socket that never opens: handed out after dispose so the client stops reconnecting. */
 const inert = (): SocketLike => ({ readyState: 3, send: () => undefined, close: () => undefined, onopen: null, onclose: null, onerror: null, onmessage: null });
 
 runContractSuite('WebSocket (built portwatch serve, real collector)', async () => {
-  const { child, port, token } = await startServe(mkdtempSync(join(tmpdir(), 'pw-serve-contract-')));
+  const serve = await startBuiltServe(['--config-dir', mkdtempSync(join(tmpdir(), 'pw-serve-contract-'))]);
   let disposed = false;
   const sockets: WebSocket[] = [];
-  const api = createWebSocketApi(`ws://127.0.0.1:${port}/ws?token=${token}`, {
+  const api = createWebSocketApi(`ws://127.0.0.1:${serve.port}/ws`, {
     connect: (url) => {
       if (disposed) return inert();
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(url, serveWsProtocols(serve.token));
       sockets.push(ws);
       return ws as unknown as SocketLike;
     },
@@ -65,9 +45,7 @@ runContractSuite('WebSocket (built portwatch serve, real collector)', async () =
     dispose: async () => {
       disposed = true;
       for (const ws of sockets) ws.close();
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      await exited;
+      await serve.stop();
     },
   };
 });

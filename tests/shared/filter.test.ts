@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filterRows, matchesFilter, parseFilter } from '../../src/shared/filter';
+import { FILTER_LIMITS, filterRows, matchesFilter, parseFilter } from '../../src/shared/filter';
 import type { Connection } from '../../src/shared/model';
 import { makeConnection } from '../support/connections';
 
@@ -130,5 +130,42 @@ describe('filter grammar: bad input', () => {
     expect(parsed.ok && parsed.filter.terms).toEqual([{ kind: 'text', field: 'any', values: ['-'], negate: false }]);
     const ok = parseFilter('state:listen');
     expect(ok.ok && matchesFilter(ok.filter, rows.httpsListener as Connection)).toBe(true);
+  });
+});
+
+describe('filter grammar: bounds', () => {
+  const words = (n: number, prefix = 'w'): string => Array.from({ length: n }, (_, i) => `${prefix}${i}`).join(' ');
+
+  it('refuses more terms than the limit, with how to write it instead, and accepts the limit itself', () => {
+    // 400 one-letter terms fit within the length bound: the term bound refuses them.
+    expect(parseFilter(Array(400).fill('x').join(' '))).toEqual({
+      ok: false,
+      error: 'the filter has 400 terms (at most 32); list alternatives in one term instead, e.g. port:80,443',
+      position: 64,
+    });
+    const atLimit = parseFilter(words(FILTER_LIMITS.terms, '-x'));
+    expect(atLimit.ok && atLimit.filter.terms).toHaveLength(32);
+  });
+
+  it('refuses an expression longer than the limit before reading it', () => {
+    const long = `proc:${'a'.repeat(FILTER_LIMITS.length)}`;
+    expect(parseFilter(long)).toEqual({ ok: false, error: `the filter is too long: ${long.length} characters (at most 1000)`, position: 1000 });
+    expect(parseFilter(`proc:${'a'.repeat(FILTER_LIMITS.length - 5)}`).ok).toBe(true);
+  });
+
+  it('counts the values of every term: commas cannot smuggle in a thousand alternatives', () => {
+    const ports = (n: number): string => Array.from({ length: n }, (_, i) => String(i + 1)).join(',');
+    expect(parseFilter(`port:${ports(100)} pid:${ports(29)}`)).toEqual({ ok: false, error: 'the filter lists 129 values (at most 128)', position: 0 });
+    expect(parseFilter(`port:${ports(100)} pid:${ports(28)}`).ok).toBe(true);
+  });
+
+  it('a bounded filter still filters: the same rows with many negated terms as with one', () => {
+    const all = Object.values(rows);
+    const one = filterRows('-nothing-matches-this', all);
+    const many = filterRows(words(FILTER_LIMITS.terms, '-nothing-matches-'), all);
+    expect(one.ok && one.rows).toEqual(all);
+    expect(many.ok && many.rows).toEqual(all);
+    const narrowed = filterRows('-nginx -firefox', all);
+    expect(narrowed.ok && narrowed.rows.map((row) => row.owners[0]?.name)).not.toContain('nginx');
   });
 });

@@ -3,10 +3,19 @@
  * {@link pickTransport} and provides the result; nothing else reads `window.portwatch`.
  */
 import type { PortwatchApi } from '../../shared/api';
+import { serveConnect, serveDiagnose, takeServeToken } from './serve-link';
 import { createWebSocketApi } from './ws-client';
 
 /** The marker `portwatch serve` puts in the page it serves. */
 export const SERVE_MARKER = 'meta[name="portwatch-transport"][content="websocket"]';
+
+function sessionStorageOrNull(): Storage | null {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * The API to use: the preload's bridge inside Electron; the WebSocket of `portwatch serve` when the
@@ -15,10 +24,10 @@ export const SERVE_MARKER = 'meta[name="portwatch-transport"][content="websocket
 export function pickTransport(): PortwatchApi | null {
   if (window.portwatch) return window.portwatch;
   if (document.querySelector(SERVE_MARKER) && (location.protocol === 'http:' || location.protocol === 'https:')) {
-    // The token did its job (the session cookie is set): keep it out of the address bar and history.
-    if (new URLSearchParams(location.search).has('token')) history.replaceState(null, '', location.pathname);
+    // The token came in the fragment: kept for this tab, out of the address bar and history.
+    const token = takeServeToken({ location, history, storage: sessionStorageOrNull() });
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return createWebSocketApi(`${scheme}//${location.host}/ws`);
+    return createWebSocketApi(`${scheme}//${location.host}/ws`, { connect: serveConnect(token), diagnose: serveDiagnose(token) });
   }
   return null;
 }

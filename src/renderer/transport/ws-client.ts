@@ -4,6 +4,7 @@
  * back-off, and a fresh connection re-subscribes, so the stores' gap detection re-fetches.
  */
 import type { EventMethod, EventPayload, PortwatchApi, RequestMethod, RequestResult, Unsubscribe } from '../../shared/api';
+import type { LinkDiagnosis } from '../../shared/connection';
 import type { ClientFrame, ServerFrame } from '../../shared/ws-protocol';
 
 /** Minimal WebSocket surface, so tests can pass a fake or Node's `ws`. */
@@ -25,6 +26,8 @@ export interface WebSocketApiOptions {
   timeoutMs?: number;
   /** Called when the connection drops or comes back, for a status line. */
   onConnectionChange?: (connected: boolean) => void;
+  /** Asked why a connection failed; a refused credential is final, so retrying stops. */
+  diagnose?: () => Promise<LinkDiagnosis>;
 }
 
 interface Pending {
@@ -94,8 +97,14 @@ export function createWebSocketApi(url: string, options: WebSocketApiOptions = {
         entry.reject(new Error('the connection to portwatch serve was lost'));
         pending.delete(id);
       }
-      setTimeout(open, retryMs);
-      retryMs = Math.min(retryMs * 2, 10_000);
+      const retry = (): void => {
+        setTimeout(open, retryMs);
+        retryMs = Math.min(retryMs * 2, 10_000);
+      };
+      if (!options.diagnose) return retry();
+      options.diagnose().then((diagnosis) => {
+        if (diagnosis.kind !== 'refused') retry();
+      }, retry);
     };
     ws.onerror = () => undefined;
   };
