@@ -106,12 +106,12 @@ describe('built portwatch serve with 300 file descriptors and 400 silent connect
       const snapshot = (await call('getSnapshot')) as { ok: boolean; v?: { rows: Array<{ localPort: number; state: string }> } };
       expect(snapshot.ok).toBe(true);
       expect(snapshot.v?.rows.some((row) => row.localPort === serve.port && row.state === 'LISTEN')).toBe(true);
-      // Most of the 400 were refused at once; the rest are held until the idle time-out.
+      // All but the 64 newest were dropped at once; those are held until the idle time-out.
       expect(silent.filter((socket) => !socket.destroyed && !socket.readableEnded).length).toBeLessThanOrEqual(64);
     } finally {
       silent.forEach((socket) => socket.destroy());
       ws.close();
     }
-    expect(serve.stderr()).toContain('portwatch serve: refusing connections: 64 unauthenticated connections are open');
+    expect(serve.stderr()).toContain('portwatch serve: dropping the oldest anonymous connections: 64 unauthenticated connections are open');
   });
 });

@@ -49,7 +49,7 @@ Prefer one of these:
     and forward WebSocket upgrades).
 
 Limits: connections that send nothing are closed after 15 s; at most 64 connections that have not
-authenticated are open at once (more are refused), so silent clients cannot exhaust descriptors.
+authenticated are open at once (past that the oldest is dropped), so silent clients cannot exhaust descriptors.
 Runs until Ctrl+C (SIGINT) or SIGTERM. Exit codes: 0 stopped, 1 cannot listen, the UI is not
 built, or an internal error stopped it, 2 bad arguments.
 `;

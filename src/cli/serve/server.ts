@@ -444,13 +444,18 @@ export async function startServeServer(options: ServeOptions): Promise<ServeHand
   server.on('connection', (socket: Socket) => {
     if (unauthenticated.size >= maxUnauthenticated) {
       // Silent or slow connections must not exhaust our file descriptors (and the collector's).
-      socket.destroy();
+      // The OLDEST anonymous connection makes room: refusing newcomers instead would let a local
+      // program holding the cap with silent sockets lock every new page load out for good.
+      const oldest = unauthenticated.values().next().value;
+      if (oldest !== undefined) {
+        unauthenticated.delete(oldest);
+        oldest.destroy();
+      }
       const now = Date.now();
       if (now - lastRefusalLog > 10_000) {
         lastRefusalLog = now;
-        log(`refusing connections: ${maxUnauthenticated} unauthenticated connections are open`);
+        log(`dropping the oldest anonymous connections: ${maxUnauthenticated} unauthenticated connections are open`);
       }
-      return;
     }
     sockets.add(socket);
     unauthenticated.add(socket);
