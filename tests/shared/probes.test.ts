@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProbeKind, ProbeSpec } from '../../src/shared/model';
+import type { ProbeKind, ProbeSpec, TcpProbeSpec } from '../../src/shared/model';
 import { defaultProbe, describeProbeTarget, placeProbe, probeFromConnection, validateProbe, validateProbeList } from '../../src/shared/probes';
 import { LIMITS, validateArgs } from '../../src/shared/schemas';
 import { makeConnection } from '../support/connections';
@@ -116,8 +116,8 @@ describe('an empty label', () => {
 
 describe('placeProbe', () => {
   it('appends a new probe, replaces one with the same id in its place, and refuses beyond the maximum', () => {
-    const a = { ...(tcp as ProbeSpec), id: 'a' };
-    const b = { ...(tcp as ProbeSpec), id: 'b' };
+    const a = { ...tcp, id: 'a' } as TcpProbeSpec;
+    const b = { ...tcp, id: 'b' } as TcpProbeSpec;
     expect(placeProbe(b, [a])).toEqual({ ok: true, value: [a, b] });
     expect(placeProbe({ ...a, port: 1 }, [a, b], { replace: true })).toEqual({ ok: true, value: [{ ...a, port: 1 }, b] });
     expect(placeProbe(a, [a, b])).toEqual({ ok: false, error: 'id "a" is already used by another probe' });

@@ -3,7 +3,7 @@ import { ProbeRunner } from '../../main/core/probe-runner';
 import { NodeProbeTransport } from '../../main/node/probe-transport';
 import { systemClock } from '../../main/node/system-clock';
 import type { ProbeKind, ProbeResult, ProbeSpec } from '../../shared/model';
-import { isIPv6, parseHostPort } from '../../shared/net';
+import { isIPv6 } from '../../shared/net';
 import { PROBE_DEFAULTS, describeProbeTarget, validateProbe } from '../../shared/probes';
 import { LIMITS } from '../../shared/schemas';
 import { parseOptions, registerCommand, UsageError } from '../main';
@@ -40,12 +40,23 @@ const KINDS: readonly ProbeKind[] = ['tcp', 'dns', 'http', 'tls'];
 /** Options that apply to one kind only, to refuse them elsewhere with a clear message. */
 const ONLY_FOR: Record<string, ProbeKind> = { type: 'dns', server: 'dns', expect: 'http', contains: 'http', insecure: 'http', sni: 'tls' };
 
+/**
+ * Splits HOST:PORT ([v6]:PORT) into its parts without judging them: the host and the port are
+ * checked by the probe schema with everything else, so a bad one reads as it does in the form and
+ * the API ("host must be …", "port must be at most 65535").
+ */
 function endpoint(text: string): { host: string; port: number } {
+  const input = text.trim();
   // `::1:80` is itself a valid IPv6 address: only brackets can say where the port starts.
-  if (isIPv6(text.trim())) throw new UsageError(`"${text.trim()}" has no port: write an IPv6 address with a port as [addr]:port`);
-  const parsed = parseHostPort(text, true);
-  if (!parsed.ok) throw new UsageError(parsed.error);
-  return { host: parsed.host, port: parsed.port ?? 0 };
+  if (isIPv6(input)) throw new UsageError(`"${input}" has no port: write an IPv6 address with a port as [addr]:port`);
+  const bracketed = /^\[([^\]]*)\]:(.*)$/.exec(input);
+  const colon = input.lastIndexOf(':');
+  if (bracketed === null && (colon < 0 || input.startsWith('['))) throw new UsageError(`"${input}" has no port (write host:port)`);
+  // Brackets kept: the schema accepts only an IPv6 address inside them, and removes them.
+  const host = bracketed !== null ? `[${bracketed[1] ?? ''}]` : input.slice(0, colon);
+  const portText = bracketed !== null ? (bracketed[2] ?? '') : input.slice(colon + 1);
+  // Not digits: NaN, which the schema reports as "port must be a number".
+  return { host, port: /^\d+$/.test(portText) ? Number(portText) : Number.NaN };
 }
 
 function wholeNumber(text: string, option: string): number {

@@ -6,26 +6,14 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createPortwatchService } from '../../../src/main/core/portwatch-service';
-import { ProbeRunner } from '../../../src/main/core/probe-runner';
 import { dispatchRequest } from '../../../src/main/core/service';
-import { NodeProbeTransport } from '../../../src/main/node/probe-transport';
 import { JsonSettingsStore, SETTINGS_FILE_NAME } from '../../../src/main/node/settings-file';
-import { systemClock } from '../../../src/main/node/system-clock';
 import type { TcpProbeSpec } from '../../../src/shared/model';
-import { fakeCollector } from '../../support/fake-collector';
 import { bundleScript, runScript } from '../../support/node-script';
+import { startServiceOn } from '../../support/real-service';
 
-async function startService(configDir: string): Promise<Awaited<ReturnType<typeof createPortwatchService>>> {
-  return createPortwatchService({
-    store: new JsonSettingsStore(join(configDir, SETTINGS_FILE_NAME)),
-    createCollector: () => fakeCollector(),
-    probes: new ProbeRunner({ clock: systemClock, transport: new NodeProbeTransport() }),
-    exporter: async () => ({ kind: 'cancelled' }),
-    endProcess: async () => ({ ok: false, message: 'not here' }),
-    natRules: async () => ({ readable: false, reason: 'not here' }),
-    capabilities: { transport: 'ipc', nativeSaveDialog: false, tray: false, platform: process.platform, version: 'test' },
-  });
+function startService(configDir: string): ReturnType<typeof startServiceOn> {
+  return startServiceOn(new JsonSettingsStore(join(configDir, SETTINGS_FILE_NAME)));
 }
 
 const probe = (id: string, port: number): TcpProbeSpec => ({ id, label: id, kind: 'tcp', host: '127.0.0.1', port, intervalMs: 10_000, timeoutMs: 1000, enabled: false, downAfter: 1, upAfter: 1 });

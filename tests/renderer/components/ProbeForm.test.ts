@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import ProbeForm from '../../../src/renderer/components/ProbeForm.vue';
 import { API_KEY } from '../../../src/renderer/api-key';
 import { createFakeApi } from '../../support/fake-api';
+import { PROBE_VALIDATION_CASES } from '../../support/probe-validation-table';
 
 function mountForm(): { wrapper: ReturnType<typeof mount>; fake: ReturnType<typeof createFakeApi> } {
   const fake = createFakeApi();
@@ -42,5 +43,17 @@ describe('ProbeForm', () => {
     // An empty name becomes the target, as validateProbe makes it.
     expect(saved).toMatchObject({ kind: 'http', url: 'http://127.0.0.1:8080/', label: 'http://127.0.0.1:8080/', bodyContains: null });
     expect(wrapper.emitted('done')?.[0]).toEqual(['Probe "http://127.0.0.1:8080/" saved.']);
+  });
+
+  // The same table as the API and the CLI (tests/shared/probe-validator-paths.test.ts): one
+  // validator, the same message next to the field it names.
+  it.each(PROBE_VALIDATION_CASES)('shows "$message" next to $field, as the API and the CLI say it', async (row) => {
+    const { wrapper, fake } = mountForm();
+    await wrapper.get('#pw-probe-kind').setValue(row.form.kind);
+    for (const [input, value] of Object.entries(row.form.inputs)) await wrapper.get(`#pw-probe-${input}`).setValue(value);
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(wrapper.get(`#pw-probe-err-${row.field}`).text()).toBe(row.message);
+    expect(fake.control.calls.some((c) => c.method === 'saveProbe')).toBe(false);
   });
 });

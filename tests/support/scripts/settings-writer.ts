@@ -5,26 +5,14 @@
  * through the API's dispatch, prints "done <n ok>" and exits.
  */
 import { createInterface } from 'node:readline';
-import { createPortwatchService } from '../../../src/main/core/portwatch-service';
-import { ProbeRunner } from '../../../src/main/core/probe-runner';
 import { dispatchRequest } from '../../../src/main/core/service';
 import { JsonSettingsStore } from '../../../src/main/node/settings-file';
-import { NodeProbeTransport } from '../../../src/main/node/probe-transport';
-import { systemClock } from '../../../src/main/node/system-clock';
-import { fakeCollector } from '../fake-collector';
+import { startServiceOn } from '../real-service';
 
 const [file = '', name = 'w', countText = '10', patchText = '{}'] = process.argv.slice(2);
 
 async function main(): Promise<void> {
-  const service = await createPortwatchService({
-    store: new JsonSettingsStore(file),
-    createCollector: () => fakeCollector(),
-    probes: new ProbeRunner({ clock: systemClock, transport: new NodeProbeTransport() }),
-    exporter: async () => ({ kind: 'cancelled' }),
-    endProcess: async () => ({ ok: false, message: 'not here' }),
-    natRules: async () => ({ readable: false, reason: 'not here' }),
-    capabilities: { transport: 'ipc', nativeSaveDialog: false, tray: false, platform: process.platform, version: 'test' },
-  });
+  const service = await startServiceOn(new JsonSettingsStore(file));
   process.stdout.write('ready\n');
   await new Promise<void>((resolve) => createInterface({ input: process.stdin }).once('line', () => resolve()));
   const saves = Array.from({ length: Number(countText) }, (_, i) =>
