@@ -11,7 +11,8 @@
  * - a regular file of another user: refused (replacing it would destroy their file, or, with its
  *   mode kept, hand our data to a file someone else controls);
  * - a symbolic link: refused, neither replaced nor written through: a link planted in a shared
- *   folder (/tmp) must not redirect the write onto another file;
+ *   folder (/tmp) must not redirect the write onto another file (the settings store, in the user's
+ *   own folder, asks to follow it to the file it names: {@link WriteOptions.throughLink});
  * - a character device (/dev/null, a terminal) or a FIFO of our own: written straight to, with no
  *   temporary file and no rename, so the node itself is never replaced (a FIFO waits for a reader,
  *   as a shell redirection does);
@@ -26,7 +27,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants, existsSync, rmSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { lstat, open, readdir, readlink, rename, rm } from 'node:fs/promises';
+import { lstat, open, readdir, readlink, realpath, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
@@ -38,6 +39,12 @@ export type WriteContent = string | Iterable<string> | AsyncIterable<string>;
 export interface WriteOptions {
   /** Permission bits of a NEW file (default 0o600). An existing file keeps its own. */
   mode?: number;
+  /**
+   * A symbolic link at the target is followed to the regular file it finally names, which is then
+   * replaced like any other (the link stays a link). Only for a path in a folder nobody else can
+   * write, where a link is the user's own (settings.json kept with dotfiles); never for exports.
+   */
+  throughLink?: boolean;
 }
 
 /** A write failure with a message meant for the user. */
@@ -277,7 +284,15 @@ async function writeReplace(target: string, stats: Stats | null, content: WriteC
  * or FIFO, or refuse); rejects with a {@link WriteError} whose message names the target and why.
  */
 export async function writeFileAtomic(target: string, content: WriteContent, options: WriteOptions = {}): Promise<void> {
-  const stats = await inspect(target);
+  let stats = await inspect(target);
+  if (stats?.isSymbolicLink() === true && options.throughLink === true) {
+    // The file the link names; a dangling link is refused below (it would create a file elsewhere).
+    const real = await realpath(target).catch(() => null);
+    if (real !== null) {
+      target = real;
+      stats = await inspect(real);
+    }
+  }
   const how = await plan(target, stats);
   if (how === 'stream' && stats !== null) await writeStream(target, stats, content);
   else await writeReplace(target, stats, content, options.mode ?? 0o600);

@@ -15,9 +15,10 @@
  * service follows it (its probe runner, its collector options).
  *
  * At load, under the lock, temporary files left by an interrupted write (SIGKILL, power loss) are
- * removed.
+ * removed. A settings.json that is a symbolic link (kept with dotfiles) is written through to the
+ * file it names: the folder is the user's own, so the link is too.
  */
-import { mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, readFile, realpath, rename, stat } from 'node:fs/promises';
 import { mkdirSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import * as path from 'node:path';
@@ -150,7 +151,8 @@ export class JsonSettingsStore implements SettingsStore {
       // cleaned up, but the file can still be read.
       const release = await acquireFileLock(this.lockPath, this.options.lock).catch(() => null);
       try {
-        if (release !== null) await removeStaleTemps(this.file);
+        // Where the writer puts them: next to the file itself, which a link may name elsewhere.
+        if (release !== null) await removeStaleTemps(await realpath(this.file).catch(() => this.file));
         return await this.loadFile();
       } finally {
         await release?.();
@@ -173,7 +175,7 @@ export class JsonSettingsStore implements SettingsStore {
         const next = change(structuredClone(current.state));
         const text = serialize(next);
         // Nothing to write when the change changed nothing (deleting twice, the same bounds).
-        if (text !== current.text) await writeFileAtomic(this.file, text, { mode: 0o600 });
+        if (text !== current.text) await writeFileAtomic(this.file, text, { mode: 0o600, throughLink: true });
         this.adopt(next, text);
         return structuredClone(next);
       } finally {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -139,6 +139,22 @@ describe('JsonSettingsStore shared by several writers', () => {
     const file = join(await tempDir(), 'settings.json');
     await new JsonSettingsStore(file).update(() => sample());
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+
+  it.runIf(process.platform !== 'win32')('writes through a settings.json that is a link to the user\'s dotfiles, keeping the link', async () => {
+    const dir = await tempDir();
+    const dotfiles = join(dir, 'dotfiles');
+    await mkdir(dotfiles);
+    const real = join(dotfiles, 'portwatch.json');
+    await writeFile(real, JSON.stringify(sample()));
+    const file = join(dir, 'settings.json');
+    await symlink(real, file);
+    const store = new JsonSettingsStore(file);
+    await store.load();
+    await store.update((doc) => ({ ...doc, settings: { ...doc.settings, theme: 'light' } }));
+    expect((await lstat(file)).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(await readFile(real, 'utf8'))).toMatchObject({ settings: { theme: 'light' } });
+    expect(await readdir(dotfiles)).toEqual(['portwatch.json']);
   });
 
   it('removes temporary files left by an interrupted write at start, and nothing else', async () => {
