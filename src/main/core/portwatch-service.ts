@@ -121,14 +121,12 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
     }
   };
 
-  /** Runs one change through the store's queue; resolves once it is on disk and adopted. */
-  const mutate = async (change: StateChange): Promise<PersistedState> => {
-    const next = await deps.store.update(change);
-    // The store announced it already (onChange); adopting again is a no-op then, and covers a
-    // store that does not announce.
-    adopt(next);
-    return next;
-  };
+  /**
+   * Runs one change through the store's queue; resolves once it is on disk. The store has announced
+   * it by then (onChange, inside its queue, so in order with other processes' changes): adopting it
+   * here again could put an older document over a newer one.
+   */
+  const mutate = (change: StateChange): Promise<PersistedState> => deps.store.update(change);
 
   const statusListeners = new Set<Listener<PollStatus>>();
   const deltaListeners = new Set<Listener<SnapshotDelta>>();
