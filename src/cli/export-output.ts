@@ -24,7 +24,13 @@ export const EXPORT_OPTIONS = {
 export function exportHelp(defaultFormat: ExportFormat): string {
   return [
     `  -f, --format csv|json|ndjson  output format (default ${defaultFormat})`,
-    '  -o, --out FILE                write to FILE atomically instead of stdout ("-" = stdout)',
+    '  -o, --out FILE                write to FILE instead of stdout ("-" or /dev/stdout = stdout):',
+    '                                  a new FILE is created with mode 0600 (exports hold command',
+    '                                  lines); an existing file of yours is replaced atomically and',
+    '                                  keeps its mode; a character device (/dev/null, a terminal) or',
+    '                                  a FIFO of yours is written straight to, never replaced;',
+    '                                  refused: a symbolic link (never replaced nor followed), a',
+    '                                  file or FIFO of another user, a folder, a disk, a socket',
     '      --columns a,b,c           CSV columns and their order (default: all, in this order):',
     ...wrap(EXPORT_COLUMNS.join(', '), 60).map((line) => `                                  ${line}`),
     '      --separator S             CSV separator: comma (default), semicolon or tab (or , ; \\t)',
@@ -65,6 +71,12 @@ export interface ExportTarget {
 }
 
 const FORMATS: readonly ExportFormat[] = ['csv', 'json', 'ndjson'];
+
+/**
+ * `--out` names that mean standard output. /dev/stdout is a symbolic link (to /proc/self/fd/1),
+ * which the file writer refuses; said this way it is what the user means, so it becomes stdout.
+ */
+const STDOUT_NAMES: ReadonlySet<string> = new Set(['-', '/dev/stdout']);
 
 const SEPARATORS: Record<string, ',' | ';' | '\t'> = {
   comma: ',',
@@ -156,7 +168,7 @@ export function parseExportFlags(values: ExportFlagValues, defaultFormat: Export
   if (values.out === '') throw new UsageError('--out needs a file name');
   const checked = checkExportRequest(request);
   if (!checked.ok) throw new UsageError(checked.error);
-  return { request, out: values.out === undefined || values.out === '-' ? null : values.out };
+  return { request, out: values.out === undefined || STDOUT_NAMES.has(values.out) ? null : values.out };
 }
 
 /** Per stream: the pipe error seen, if any (one listener per stream, kept for its lifetime). */
@@ -200,9 +212,10 @@ async function streamChunks(stream: NodeJS.WritableStream, chunks: Iterable<stri
 }
 
 /**
- * Writes export chunks to `target.out` atomically, or to stdout as they are produced. Resolves to
- * the exit code; failures are printed as one line (`portwatch <command>: cannot write …`) and
- * leave no partial file.
+ * Writes export chunks to `target.out` with the file writer (atomically, or straight into a device
+ * or FIFO; links and other users' files refused: see atomic-write.ts), or to stdout as they are
+ * produced. Resolves to the exit code; failures are printed as one line (`portwatch <command>:
+ * cannot write …`) and leave no partial file.
  */
 export async function writeExport(command: string, chunks: Iterable<string>, target: ExportTarget, io: CliIo): Promise<number> {
   if (target.out !== null) {

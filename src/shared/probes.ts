@@ -1,11 +1,15 @@
 /**
- * Probe definitions on both sides of the bridge: validation (the renderer's form and main run the
- * same checks), a sensible probe from a row of the socket table, and defaults for new probes.
+ * Probe definitions on both sides of the bridge: validation (the renderer's form, the CLI and main
+ * run the same schema, `probeSpecSchema`), the rules of the probe list, a sensible probe from a row
+ * of the socket table, and defaults for new probes.
  */
 import type { Connection, ProbeKind, ProbeSpec } from './model';
-import { isIPv4, isIPv6, isIpLiteral, isLoopback, isWildcard, stripBrackets } from './net';
+import { isIPv4, isIpLiteral, isLoopback, isWildcard, stripBrackets } from './net';
+import { bracketHost as bracket } from './probe-target';
 import { LIMITS, probeSpecSchema, validate } from './schemas';
 import type { Validated } from './schemas';
+
+export { describeProbeTarget } from './probe-target';
 
 /** Defaults every new probe starts with. */
 export const PROBE_DEFAULTS = {
@@ -17,7 +21,7 @@ export const PROBE_DEFAULTS = {
   expectStatusMax: 399,
 } as const;
 
-/** Options of {@link validateProbe}. */
+/** Options of {@link validateProbe} and {@link placeProbe}. */
 export interface ValidateProbeOptions {
   /**
    * True when saving over the probe with the same id (an edit): that probe neither counts as a
@@ -31,24 +35,33 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Checks one probe definition against the schema, the maximum number of probes and the ids of the
- * `existing` probes. Never throws; the error names each bad field.
+ * The rules of the probe list for adding `spec` (or replacing the probe with its id): a new id must
+ * be free unless `replace`, and the list holds at most `LIMITS.maxProbes`. Resolves to the new list
+ * (a replaced probe keeps its place). The service applies it to the newest list inside its
+ * serialized update; the form checks it against the list it shows.
  */
-export function validateProbe(input: unknown, existing: readonly ProbeSpec[], options: ValidateProbeOptions = {}): Validated<ProbeSpec> {
-  if (!isPlainObject(input)) return { ok: false, error: 'a probe must be an object' };
-  const result = validate(probeSpecSchema, input);
-  if (!result.ok) return result;
-  const spec = result.value;
+export function placeProbe(spec: ProbeSpec, existing: readonly ProbeSpec[], options: ValidateProbeOptions = {}): Validated<ProbeSpec[]> {
   const taken = existing.some((other) => other.id === spec.id);
   if (taken && options.replace !== true) return { ok: false, error: `id "${spec.id}" is already used by another probe` };
-  const others = existing.filter((other) => other.id !== spec.id).length;
-  if (others >= LIMITS.maxProbes) return { ok: false, error: `at most ${LIMITS.maxProbes} probes can be defined` };
-  // An empty label reads badly in lists and notifications: name the target instead.
-  return { ok: true, value: spec.label === '' ? { ...spec, label: describeProbeTarget(spec) } : spec };
+  if (!taken && existing.length >= LIMITS.maxProbes) return { ok: false, error: `at most ${LIMITS.maxProbes} probes can be defined` };
+  return { ok: true, value: taken ? existing.map((other) => (other.id === spec.id ? spec : other)) : [...existing, spec] };
 }
 
 /**
- * Checks a whole list (a settings file, `setProbes`): every probe, unique ids, the maximum.
+ * Checks one probe definition with the probe schema (every field, messages naming the field; an
+ * empty label becomes the target), then against the `existing` probes' ids and the maximum
+ * ({@link placeProbe}). Never throws.
+ */
+export function validateProbe(input: unknown, existing: readonly ProbeSpec[] = [], options: ValidateProbeOptions = {}): Validated<ProbeSpec> {
+  if (!isPlainObject(input)) return { ok: false, error: 'a probe must be an object' };
+  const result = validate(probeSpecSchema, input);
+  if (!result.ok) return result;
+  const placed = placeProbe(result.value, existing, options);
+  return placed.ok ? result : placed;
+}
+
+/**
+ * Checks a whole list (the settings file): every probe, unique ids, the maximum.
  * All or nothing: one bad probe fails the list, with its position and id in the message.
  */
 export function validateProbeList(input: unknown): Validated<ProbeSpec[]> {
@@ -64,23 +77,6 @@ export function validateProbeList(input: unknown): Validated<ProbeSpec[]> {
     accepted.push(result.value);
   }
   return { ok: true, value: accepted };
-}
-
-/** The target of a probe in a few words: `127.0.0.1:80`, `[::1]:443`, a URL, `example.com A+AAAA`. */
-export function describeProbeTarget(spec: ProbeSpec): string {
-  switch (spec.kind) {
-    case 'tcp':
-    case 'tls':
-      return `${spec.kind} ${bracket(spec.host)}:${spec.port}`;
-    case 'dns':
-      return `dns ${spec.name} ${spec.recordType === 'both' ? 'A+AAAA' : spec.recordType}${spec.server === null ? '' : ` @${spec.server}`}`;
-    case 'http':
-      return spec.url;
-  }
-}
-
-function bracket(host: string): string {
-  return isIPv6(host) ? `[${host}]` : host;
 }
 
 /** A new probe of `kind` with default settings and empty target fields, for a form. */

@@ -8,6 +8,7 @@ import type { PortwatchApi, RequestMethod } from './api';
 import { EXPORT_COLUMNS } from './model';
 import type { ExportRequest, HistoryWindow, ProbeSpec, Settings } from './model';
 import { isHostName, isIPv4, isIPv6, isIpLiteral, parseHostPort, stripBrackets } from './net';
+import { describeProbeTarget } from './probe-target';
 
 /** Limits shared by validation, the runner and the UI. */
 export const LIMITS = {
@@ -135,7 +136,11 @@ const sha256Pin: v.GenericSchema<unknown, string | null> = v.pipe(
   v.transform((hex) => (hex === null ? null : (hex.match(/../g) ?? []).join(':'))),
 );
 
-/** A probe definition, checked field by field with messages that name the field. */
+/**
+ * A probe definition, checked field by field with messages that name the field: THE probe
+ * validator. Every way in uses it: the API's `saveProbe` arguments (below), `validateProbe` in
+ * shared/probes.ts (the form, the CLI, the settings file), so each gives the same message.
+ */
 export const probeSpecSchema: v.GenericSchema<unknown, ProbeSpec> = v.pipe(
   v.variant(
     'kind',
@@ -200,6 +205,9 @@ export const probeSpecSchema: v.GenericSchema<unknown, ProbeSpec> = v.pipe(
           : 'kind must be tcp, dns, http or tls',
   ),
   v.check((spec) => spec.timeoutMs <= spec.intervalMs, 'timeoutMs must not exceed intervalMs'),
+  // An empty label reads badly in lists and notifications: the target stands in (cut to the label
+  // limit, so the saved probe passes this schema again when the file is read back).
+  v.transform((spec): ProbeSpec => (spec.label === '' ? { ...spec, label: describeProbeTarget(spec).slice(0, LIMITS.labelMaxLength) } : spec)),
 );
 
 const settingsEntries = {

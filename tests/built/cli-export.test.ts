@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { chmod, lstat, mkdtemp, readdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -123,5 +124,68 @@ describe('built CLI export', () => {
       child.on('close', (code) => resolve({ code, err }));
     });
     expect(result).toEqual({ code: 0, err: '' });
+  });
+});
+
+describe.runIf(process.platform !== 'win32')('built CLI --out never replaces what is not a regular file of ours', () => {
+  it('documents the policy in snapshot --help', async () => {
+    const help = await run('snapshot', '--help');
+    expect(help.code).toBe(0);
+    const flat = help.out.replace(/\s+/g, ' ');
+    expect(flat).toContain('-o, --out FILE write to FILE instead of stdout ("-" or /dev/stdout = stdout): a new FILE is created with mode 0600');
+    expect(flat).toContain('an existing file of yours is replaced atomically and keeps its mode');
+    expect(flat).toContain('a character device (/dev/null, a terminal) or a FIFO of yours is written straight to, never replaced');
+    expect(flat).toContain('refused: a symbolic link (never replaced nor followed), a file or FIFO of another user, a folder, a disk, a socket');
+  });
+
+  it('creates a new export 0600 and lets an existing 0644 file keep its mode', async () => {
+    const fresh = join(dir, 'fresh.json');
+    expect(await run('snapshot', '--out', fresh)).toEqual({ code: 0, out: '', err: '' });
+    expect((await stat(fresh)).mode & 0o777).toBe(0o600);
+    const shared = join(dir, 'shared.json');
+    await writeFile(shared, 'old');
+    await chmod(shared, 0o644);
+    expect(await run('snapshot', '--out', shared)).toEqual({ code: 0, out: '', err: '' });
+    expect((await stat(shared)).mode & 0o777).toBe(0o644);
+    expect(JSON.parse(await readFile(shared, 'utf8'))).toMatchObject({ format: 'portwatch-snapshot' });
+  });
+
+  it('refuses a symbolic link with one clear line, exit 1: the link and its target stay as they were', async () => {
+    const victim = join(dir, 'victim.txt');
+    const link = join(dir, 'planted.json');
+    await writeFile(victim, 'precious');
+    await symlink(victim, link);
+    expect(await run('snapshot', '--out', link)).toEqual({
+      code: 1,
+      out: '',
+      err: `portwatch snapshot: cannot write ${link}: it is a symbolic link (to ${victim}); Portwatch neither replaces a link nor writes through one: give the path of the file itself\n`,
+    });
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readlink(link)).toBe(victim);
+    expect(await readFile(victim, 'utf8')).toBe('precious');
+  });
+
+  it('writes straight into /dev/null and a FIFO, which stay the nodes they are', async () => {
+    expect(await run('snapshot', '--out', '/dev/null')).toEqual({ code: 0, out: '', err: '' });
+    expect((await lstat('/dev/null')).isCharacterDevice()).toBe(true);
+    const fifo = join(dir, 'export.pipe');
+    execFileSync('mkfifo', [fifo]);
+    let received = '';
+    const reader = new Promise<void>((resolve, reject) => {
+      createReadStream(fifo, 'utf8')
+        .on('data', (chunk) => (received += String(chunk)))
+        .on('end', resolve)
+        .on('error', reject);
+    });
+    expect(await run('snapshot', '--format', 'json', '--out', fifo)).toEqual({ code: 0, out: '', err: '' });
+    await reader;
+    expect(JSON.parse(received)).toMatchObject({ format: 'portwatch-snapshot' });
+    expect((await lstat(fifo)).isFIFO()).toBe(true);
+  });
+
+  it('--out /dev/stdout is standard output', async () => {
+    const result = await run('snapshot', '--format', 'json', '--out', '/dev/stdout');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.out)).toMatchObject({ format: 'portwatch-snapshot' });
   });
 });

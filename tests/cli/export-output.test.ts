@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -35,6 +35,8 @@ describe('parseExportFlags', () => {
     expect(parseExportFlags({})).toEqual({ request: { format: 'csv' }, out: null });
     expect(parseExportFlags({}, 'json')).toEqual({ request: { format: 'json' }, out: null });
     expect(parseExportFlags({ format: 'NDJSON', out: '-' })).toEqual({ request: { format: 'ndjson' }, out: null });
+    // A symbolic link the file writer would refuse; what the user means is stdout.
+    expect(parseExportFlags({ out: '/dev/stdout' })).toEqual({ request: { format: 'csv' }, out: null });
   });
 
   it('collects every CSV flag into the request', () => {
@@ -111,6 +113,19 @@ describe('writeExport', () => {
     expect(await readFile(target, 'utf8')).toBe('a\r\nb\r\n');
     expect(await readdir(dir)).toEqual(['snap.csv']);
     expect(out()).toBe('');
+  });
+
+  it.runIf(process.platform !== 'win32')('refuses --out onto a symbolic link in one line, exit 1, the link and its target untouched', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pw-export-'));
+    const victim = join(dir, 'victim');
+    const link = join(dir, 'snap.csv');
+    await writeFile(victim, 'precious');
+    await symlink(victim, link);
+    const { io, err } = capture();
+    expect(await writeExport('snapshot', ['a'], { request: { format: 'csv' }, out: link }, io)).toBe(1);
+    expect(err()).toBe(`portwatch snapshot: cannot write ${link}: it is a symbolic link (to ${victim}); Portwatch neither replaces a link nor writes through one: give the path of the file itself\n`);
+    expect(await readlink(link)).toBe(victim);
+    expect(await readFile(victim, 'utf8')).toBe('precious');
   });
 
   it('reports an unwritable --out in one line, exit 1, keeping the old file and no partial file', async () => {

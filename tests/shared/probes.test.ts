@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ProbeKind, ProbeSpec } from '../../src/shared/model';
-import { defaultProbe, describeProbeTarget, probeFromConnection, validateProbe, validateProbeList } from '../../src/shared/probes';
-import { LIMITS } from '../../src/shared/schemas';
+import type { ProbeKind, ProbeSpec, TcpProbeSpec } from '../../src/shared/model';
+import { defaultProbe, describeProbeTarget, placeProbe, probeFromConnection, validateProbe, validateProbeList } from '../../src/shared/probes';
+import { LIMITS, validateArgs } from '../../src/shared/schemas';
 import { makeConnection } from '../support/connections';
 
 const base = { id: 'p1', label: 'probe', intervalMs: 10_000, timeoutMs: 2000, enabled: true, downAfter: 3, upAfter: 1 };
@@ -106,6 +106,33 @@ describe('validateProbe refuses, naming the field', () => {
       expect(() => validateProbe(value, [])).not.toThrow();
       expect(validateProbe(value, []).ok).toBe(false);
     }
+  });
+});
+
+describe('an empty label', () => {
+  it('becomes the target, cut to the label limit so the saved probe validates again when read back', () => {
+    const url = `http://example.com/${'a'.repeat(400)}`;
+    const first = validateProbe({ ...http, url, label: '' });
+    expect(first.ok).toBe(true);
+    if (!first.ok) return;
+    expect(first.value.label).toBe(url.slice(0, LIMITS.labelMaxLength));
+    expect(validateProbeList([first.value])).toEqual({ ok: true, value: [first.value] });
+  });
+
+  it('is filled in the same way through the API schema', () => {
+    expect(validateArgs('saveProbe', [{ ...tcp, label: '' }])).toMatchObject({ ok: true, value: [{ label: 'tcp example.com:443' }] });
+  });
+});
+
+describe('placeProbe', () => {
+  it('appends a new probe, replaces one with the same id in its place, and refuses beyond the maximum', () => {
+    const a = { ...tcp, id: 'a' } as TcpProbeSpec;
+    const b = { ...tcp, id: 'b' } as TcpProbeSpec;
+    expect(placeProbe(b, [a])).toEqual({ ok: true, value: [a, b] });
+    expect(placeProbe({ ...a, port: 1 }, [a, b], { replace: true })).toEqual({ ok: true, value: [{ ...a, port: 1 }, b] });
+    expect(placeProbe(a, [a, b])).toEqual({ ok: false, error: 'id "a" is already used by another probe' });
+    const full = Array.from({ length: LIMITS.maxProbes }, (_, i) => ({ ...a, id: `p${i}` }));
+    expect(placeProbe(a, full, { replace: true })).toEqual({ ok: false, error: `at most ${LIMITS.maxProbes} probes can be defined` });
   });
 });
 

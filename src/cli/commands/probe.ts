@@ -3,7 +3,7 @@ import { ProbeRunner } from '../../main/core/probe-runner';
 import { NodeProbeTransport } from '../../main/node/probe-transport';
 import { systemClock } from '../../main/node/system-clock';
 import type { ProbeKind, ProbeResult, ProbeSpec } from '../../shared/model';
-import { isIPv6, parseHostPort } from '../../shared/net';
+import { isIPv6 } from '../../shared/net';
 import { PROBE_DEFAULTS, describeProbeTarget, validateProbe } from '../../shared/probes';
 import { LIMITS } from '../../shared/schemas';
 import { parseOptions, registerCommand, UsageError } from '../main';
@@ -40,12 +40,23 @@ const KINDS: readonly ProbeKind[] = ['tcp', 'dns', 'http', 'tls'];
 /** Options that apply to one kind only, to refuse them elsewhere with a clear message. */
 const ONLY_FOR: Record<string, ProbeKind> = { type: 'dns', server: 'dns', expect: 'http', contains: 'http', insecure: 'http', sni: 'tls' };
 
+/**
+ * Splits HOST:PORT ([v6]:PORT) into its parts without judging them: the host and the port are
+ * checked by the probe schema with everything else, so a bad one reads as it does in the form and
+ * the API ("host must be …", "port must be at most 65535").
+ */
 function endpoint(text: string): { host: string; port: number } {
+  const input = text.trim();
   // `::1:80` is itself a valid IPv6 address: only brackets can say where the port starts.
-  if (isIPv6(text.trim())) throw new UsageError(`"${text.trim()}" has no port: write an IPv6 address with a port as [addr]:port`);
-  const parsed = parseHostPort(text, true);
-  if (!parsed.ok) throw new UsageError(parsed.error);
-  return { host: parsed.host, port: parsed.port ?? 0 };
+  if (isIPv6(input)) throw new UsageError(`"${input}" has no port: write an IPv6 address with a port as [addr]:port`);
+  const bracketed = /^\[([^\]]*)\]:(.*)$/.exec(input);
+  const colon = input.lastIndexOf(':');
+  if (bracketed === null && (colon < 0 || input.startsWith('['))) throw new UsageError(`"${input}" has no port (write host:port)`);
+  // Brackets kept: the schema accepts only an IPv6 address inside them, and removes them.
+  const host = bracketed !== null ? `[${bracketed[1] ?? ''}]` : input.slice(0, colon);
+  const portText = bracketed !== null ? (bracketed[2] ?? '') : input.slice(colon + 1);
+  // Not digits: NaN, which the schema reports as "port must be a number".
+  return { host, port: /^\d+$/.test(portText) ? Number(portText) : Number.NaN };
 }
 
 function wholeNumber(text: string, option: string): number {
@@ -116,7 +127,8 @@ export function probeFromArgs(args: string[]): { spec: ProbeSpec; json: boolean 
       break;
     }
   }
-  const checked = validateProbe(spec, []);
+  // The one probe validator (the schema the API and the form use): the same message everywhere.
+  const checked = validateProbe(spec);
   if (!checked.ok) throw new UsageError(checked.error);
   return { spec: checked.value, json: values.json === true };
 }
@@ -144,8 +156,7 @@ registerCommand('probe', {
     const { spec, json } = probeFromArgs(args);
     const runner = new ProbeRunner({ clock: systemClock, transport: new NodeProbeTransport(), maxConcurrent: 1, historyLength: 1 });
     try {
-      const added = runner.setProbes([spec]);
-      if (!added.ok) throw new UsageError(added.error);
+      runner.setProbes([spec]);
       const result = await runner.runNow(spec.id);
       if (json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else printResult(result, spec, io);

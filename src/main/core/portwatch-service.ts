@@ -22,11 +22,10 @@ import type {
   SnapshotDelta,
 } from '../../shared/model';
 import { noticeFromProbeResult, noticesFromDelta } from '../../shared/notify-policy';
-import { validateProbe } from '../../shared/probes';
+import { placeProbe } from '../../shared/probes';
 import { settingsSchema, validate } from '../../shared/schemas';
-import type { Validated } from '../../shared/schemas';
 import type { PortwatchService, ServiceNotice } from './service';
-import type { PersistedState, SettingsStore } from './settings-store';
+import type { PersistedState, SettingsStore, StateChange } from './settings-store';
 
 /** Collector settings the service forwards when the user changes them. */
 export interface CollectorOptions {
@@ -48,11 +47,13 @@ export interface CollectorPort {
   stop(): Promise<void>;
 }
 
-/** What the service needs from the probe runner. */
+/**
+ * What the service needs from the probe runner. The runner does not own the probe list: it follows
+ * the service's (the settings store's) list through {@link setProbes} after every change.
+ */
 export interface ProbePort {
-  setProbes(specs: ProbeSpec[]): Validated<ProbeState[]>;
-  upsert(spec: ProbeSpec): Validated<ProbeState>;
-  remove(id: string): boolean;
+  /** Runs exactly these probes from now on; unchanged ones keep their health and history. */
+  setProbes(specs: readonly ProbeSpec[]): unknown;
   runNow(id: string): Promise<ProbeResult>;
   list(): ProbeState[];
   onResult(listener: (result: ProbeResult) => void): Unsubscribe;
@@ -84,14 +85,48 @@ function collectorOptions(settings: Settings): CollectorOptions {
   };
 }
 
-/** Loads the persisted state and starts collecting and probing. */
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Loads the persisted state and starts collecting and probing.
+ *
+ * The settings store owns the settings and the probe list. Every mutation (setSettings, saveProbe,
+ * deleteProbe; the desktop shell's window bounds too) is a change function run by
+ * `store.update`: one queue, a re-read of the newest document (another process's edits included),
+ * then an atomic write. The service never writes a copy it read earlier, so no update is lost. Each
+ * newer document, ours or another process's, reaches `adopt`, the one place that moves the
+ * service's state, the probe runner and the collector options forward.
+ */
 export async function createPortwatchService(deps: PortwatchServiceDeps): Promise<PortwatchService & { state(): PersistedState }> {
   const loaded = await deps.store.load();
   let state: PersistedState = loaded.state;
   const serviceNotices: string[] = loaded.notice ? [loaded.notice] : [];
   const collector = deps.createCollector(collectorOptions(state.settings));
-  const probesLoaded = deps.probes.setProbes(state.probes);
-  if (!probesLoaded.ok) serviceNotices.push(`saved probes could not be loaded: ${probesLoaded.error}`);
+  deps.probes.setProbes(state.probes);
+  // The collector's answer to the newest options; setSettings reports its failure to its caller.
+  let optionsApplied: Promise<unknown> = Promise.resolve();
+
+  const adopt = (next: PersistedState): void => {
+    const previous = state;
+    state = next;
+    if (!sameJson(previous.probes, next.probes)) deps.probes.setProbes(next.probes);
+    const options = collectorOptions(next.settings);
+    if (!sameJson(collectorOptions(previous.settings), options)) {
+      const applied = Promise.resolve().then(() => collector.setOptions(options));
+      // Handled here so a change from another process (nobody awaiting it) is no unhandled rejection.
+      applied.catch(() => undefined);
+      optionsApplied = applied;
+    }
+  };
+
+  /**
+   * Runs one change through the store's queue; resolves once it is on disk. The store has announced
+   * it by then (onChange, inside its queue, so in order with other processes' changes): adopting it
+   * here again could put an older document over a newer one.
+   */
+  const mutate = (change: StateChange): Promise<PersistedState> => deps.store.update(change);
 
   const statusListeners = new Set<Listener<PollStatus>>();
   const deltaListeners = new Set<Listener<SnapshotDelta>>();
@@ -105,6 +140,7 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
   const notify = (notice: ServiceNotice): void => noticeListeners.forEach((listener) => listener(notice));
 
   const unsubscribers: Unsubscribe[] = [
+    deps.store.onChange(adopt),
     collector.onStatus((status) => {
       const decorated = decorate(status);
       statusListeners.forEach((listener) => listener(decorated));
@@ -124,12 +160,11 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
     }),
   ];
 
-  /** Persists a new state; the in-memory state changes only once the file is written. */
-  const persist = async (next: PersistedState): Promise<void> => {
-    await deps.store.save(next);
-    state = next;
-  };
+  const probeState = (spec: ProbeSpec): ProbeState =>
+    deps.probes.list().find((p) => p.spec.id === spec.id) ?? { spec, health: 'unknown', lastResult: null, history: [] };
 
+  // Handlers get arguments already validated where they entered (dispatchRequest and the probe
+  // schema); what is checked here is what depends on the current list: its maximum, ids present.
   const handlers: ApiHandlers = {
     getSnapshot: async () => {
       const snapshot = await collector.getSnapshot();
@@ -137,22 +172,19 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
     },
     getHistory: (window) => collector.getHistory(window),
     listProbes: () => deps.probes.list(),
-    saveProbe: async (input) => {
-      const others = state.probes.filter((p) => p.id !== input.id);
-      const checked = validateProbe(input, others);
-      if (!checked.ok) throw new Error(checked.error);
-      const spec = checked.value;
-      const exists = state.probes.some((p) => p.id === spec.id);
-      const probes = exists ? state.probes.map((p) => (p.id === spec.id ? spec : p)) : [...state.probes, spec];
-      await persist({ ...state, probes });
-      const applied = deps.probes.upsert(spec);
-      if (!applied.ok) throw new Error(applied.error);
-      return applied.value;
+    saveProbe: async (spec) => {
+      const next = await mutate((current) => {
+        const placed = placeProbe(spec, current.probes, { replace: true });
+        if (!placed.ok) throw new Error(placed.error);
+        return { ...current, probes: placed.value };
+      });
+      return probeState(next.probes.find((p) => p.id === spec.id) ?? spec);
     },
     deleteProbe: async (id) => {
-      if (!state.probes.some((p) => p.id === id)) throw new Error(`no probe with id "${id}"`);
-      await persist({ ...state, probes: state.probes.filter((p) => p.id !== id) });
-      deps.probes.remove(id);
+      await mutate((current) => {
+        if (!current.probes.some((p) => p.id === id)) throw new Error(`no probe with id "${id}"`);
+        return { ...current, probes: current.probes.filter((p) => p.id !== id) };
+      });
     },
     runProbe: (id) => {
       if (!state.probes.some((p) => p.id === id)) return Promise.reject(new Error(`no probe with id "${id}"`));
@@ -160,12 +192,15 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
     },
     getSettings: () => state.settings,
     setSettings: async (patch) => {
-      const merged = { ...state.settings, ...patch, notifications: patch.notifications ?? state.settings.notifications };
-      const checked = validate(settingsSchema, merged);
-      if (!checked.ok) throw new Error(checked.error);
-      await persist({ ...state, settings: checked.value });
-      await collector.setOptions(collectorOptions(checked.value));
-      return checked.value;
+      const next = await mutate((current) => {
+        // Only the patched fields change: a field another writer changed meanwhile keeps its value.
+        const merged = { ...current.settings, ...patch, notifications: patch.notifications ?? current.settings.notifications };
+        const checked = validate(settingsSchema, merged);
+        if (!checked.ok) throw new Error(checked.error);
+        return { ...current, settings: checked.value };
+      });
+      await optionsApplied;
+      return next.settings;
     },
     exportSnapshot: (request) => deps.exporter(request),
     endProcess: (request) => deps.endProcess(request),

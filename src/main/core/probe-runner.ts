@@ -1,11 +1,10 @@
 /**
- * Runs probes on a schedule: one timer per probe on the injected clock, never two runs of the same
- * probe at once, at most `maxConcurrent` runs in flight, a watchdog per run, a bounded history per
- * probe for charts, and up/down health with hysteresis.
+ * Runs the probes it is given on a schedule: one timer per probe on the injected clock, never two
+ * runs of the same probe at once, at most `maxConcurrent` runs in flight, a watchdog per run, a
+ * bounded history per probe for charts, and up/down health with hysteresis. It owns no list: the
+ * service's settings store does, and hands the runner each new list, already validated.
  */
 import type { ProbeHealth, ProbeHistoryPoint, ProbeResult, ProbeSpec, ProbeState } from '../../shared/model';
-import { validateProbe, validateProbeList } from '../../shared/probes';
-import type { Validated } from '../../shared/schemas';
 import type { Clock, TimerHandle } from './clock';
 import { createCancelSource } from './probe-transport';
 import type { CancelSource, ProbeTransport, RawProbeOutcome } from './probe-transport';
@@ -96,32 +95,23 @@ export class ProbeRunner {
   }
 
   /**
-   * Replaces the whole set of probes. All or nothing: if any spec is invalid nothing changes and
-   * the error names it. Probes whose target is unchanged keep their health and history.
+   * Runs exactly `specs` from now on, in that order. Probes whose definition is unchanged are left
+   * alone; those whose target is unchanged keep their health and history. The specs are trusted:
+   * they were validated where they entered (the API, the settings file, the command line).
    */
-  setProbes(specs: unknown): Validated<ProbeState[]> {
-    const checked = validateProbeList(specs);
-    if (!checked.ok) return checked;
-    const wanted = new Set(checked.value.map((spec) => spec.id));
+  setProbes(specs: readonly ProbeSpec[]): ProbeState[] {
+    const wanted = new Set(specs.map((spec) => spec.id));
     for (const id of [...this.entries.keys()]) if (!wanted.has(id)) this.remove(id);
-    for (const spec of checked.value) this.apply(spec);
+    for (const spec of specs) this.apply(spec);
     // Keep the map in the order of the list, for list().
-    const ordered = checked.value.map((spec) => [spec.id, this.entries.get(spec.id)] as const);
+    const ordered = specs.map((spec) => [spec.id, this.entries.get(spec.id)] as const);
     this.entries.clear();
     for (const [id, entry] of ordered) if (entry) this.entries.set(id, entry);
-    return { ok: true, value: this.list() };
-  }
-
-  /** Adds a probe or replaces the one with the same id; nothing changes if the spec is invalid. */
-  upsert(spec: unknown): Validated<ProbeState> {
-    const checked = validateProbe(spec, this.specs(), { replace: true });
-    if (!checked.ok) return checked;
-    const entry = this.apply(checked.value);
-    return { ok: true, value: this.stateOf(entry) };
+    return this.list();
   }
 
   /** Removes a probe; a run in flight is cancelled and its `runNow` callers rejected. */
-  remove(id: string): boolean {
+  private remove(id: string): boolean {
     const entry = this.entries.get(id);
     if (!entry) return false;
     entry.removed = true;
@@ -183,12 +173,10 @@ export class ProbeRunner {
     }
   }
 
-  private specs(): ProbeSpec[] {
-    return [...this.entries.values()].map((entry) => entry.spec);
-  }
-
   private apply(spec: ProbeSpec): Entry {
     const existing = this.entries.get(spec.id);
+    // The same definition again (the list changed elsewhere): nothing to reschedule.
+    if (existing && JSON.stringify(existing.spec) === JSON.stringify(spec)) return existing;
     if (!existing) {
       const entry: Entry = {
         spec,

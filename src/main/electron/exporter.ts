@@ -1,7 +1,9 @@
 /**
- * The desktop export: ask where to save with the native dialog, write the chunks atomically, and
- * show a dialog when the write fails (permission denied, disk full). The atomic writer leaves
- * nothing partial behind: the target is replaced only after the whole file is on disk.
+ * The desktop export: ask where to save with the native dialog, write the chunks with the file
+ * writer (src/main/node/atomic-write.ts), and show a dialog when the write fails (permission denied,
+ * disk full, a symbolic link or another user's file chosen). The writer leaves nothing partial
+ * behind (the target is replaced only after the whole file is on disk), creates a new export with
+ * mode 0600 (it holds command lines) and lets an existing file keep its mode.
  *
  * Electron is injected (`dialog`, the parent window) so this is tested in Node on real files.
  */
@@ -29,7 +31,7 @@ export interface ExporterDeps {
   showSaveDialog(options: SaveDialogOptions): Promise<{ canceled: boolean; filePath?: string }>;
   /** Electron's `dialog.showErrorBox` (or a message box) for a failed write. */
   showError(title: string, message: string): void;
-  /** The atomic writer (src/main/node/atomic-write.ts). */
+  /** The file writer (`writeFileAtomic` of src/main/node/atomic-write.ts, with its default 0600 for new files). */
   writeFile(target: string, content: WriteContent): Promise<void>;
   /** Epoch ms, for the default name. */
   now(): number;

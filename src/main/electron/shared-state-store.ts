@@ -1,65 +1,59 @@
 /**
- * One settings file, two writers: the service saves settings and probes, the shell saves the window
- * bounds. This wrapper around the real {@link SettingsStore} keeps the latest document in memory,
- * merges the shell's bounds into every save, and runs saves one at a time, so neither writer can
- * overwrite the other's change with a stale copy.
+ * One settings file, two writers in the desktop app: the service saves settings and probes, the
+ * shell saves the window bounds. Both write through the real store's `update` (one queue, the newest
+ * document re-read under the file's lock), each changing only its own part, so neither can
+ * overwrite the other's change. This wrapper loads the file once and keeps the newest document in
+ * memory for the shell's synchronous questions (close to tray? where was the window?).
  */
-import type { LoadedState, PersistedState, SavedBounds, SettingsStore } from '../core/settings-store';
+import type { Unsubscribe } from '../../shared/api';
+import type { LoadedState, PersistedState, SavedBounds, SettingsStore, StateChange } from '../core/settings-store';
 
 /** A {@link SettingsStore} shared by the service and the shell's window-bounds memory. */
 export class SharedStateStore implements SettingsStore {
   private loaded: Promise<LoadedState> | null = null;
   private latest: PersistedState | null = null;
-  private bounds: SavedBounds | null = null;
-  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly inner: SettingsStore) {}
 
-  /** Loads the file once; later calls return the same document (with any saves since). */
+  /** Loads the file once; later calls return the same document (with any changes since). */
   async load(): Promise<LoadedState> {
     this.loaded ??= this.inner.load().then((result) => {
       this.latest = result.state;
-      this.bounds = result.state.windowBounds;
+      // Follows every newer document: the service's, the shell's and another process's.
+      this.inner.onChange((state) => {
+        this.latest = state;
+      });
       return result;
     });
     const result = await this.loaded;
     return { state: this.latest ?? result.state, notice: result.notice };
   }
 
-  /** Saves the service's state, keeping the window bounds the shell saved last. */
-  save(state: PersistedState): Promise<void> {
-    this.latest = { ...state, windowBounds: this.bounds ?? state.windowBounds };
-    return this.enqueue();
+  /** Applies one change through the real store. */
+  async update(change: StateChange): Promise<PersistedState> {
+    const next = await this.inner.update(change);
+    this.latest = next;
+    return next;
   }
 
-  /** The newest document (loaded, or saved since), or null before the first load. */
+  /** Newer documents, from the real store. */
+  onChange(listener: (state: PersistedState) => void): Unsubscribe {
+    return this.inner.onChange(listener);
+  }
+
+  /** The newest document (loaded, or changed since), or null before the first load. */
   current(): PersistedState | null {
     return this.latest;
   }
 
-  /** The window bounds loaded or saved last. */
+  /** The window bounds of the newest document. */
   windowBounds(): SavedBounds | null {
-    return this.bounds;
+    return this.latest?.windowBounds ?? null;
   }
 
-  /** Saves new window bounds into the shared document. */
+  /** Saves new window bounds, changing nothing else in the document. */
   async saveWindowBounds(bounds: SavedBounds): Promise<void> {
-    const { state } = await this.load();
-    this.bounds = { ...bounds };
-    this.latest = { ...state, windowBounds: this.bounds };
-    return this.enqueue();
-  }
-
-  private enqueue(): Promise<void> {
-    // Each write takes the newest document when its turn comes: a burst of saves writes it once or
-    // twice, never an older copy after a newer one. A failed write does not block the next.
-    const run = this.queue
-      .catch(() => undefined)
-      .then(() => {
-        if (this.latest === null) throw new Error('settings were saved before they were loaded');
-        return this.inner.save(this.latest);
-      });
-    this.queue = run;
-    return run;
+    await this.load();
+    await this.update((current) => ({ ...current, windowBounds: { ...bounds } }));
   }
 }

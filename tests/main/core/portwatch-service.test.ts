@@ -1,74 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import type { Unsubscribe } from '../../../src/shared/api';
 import { DEFAULT_SETTINGS } from '../../../src/shared/defaults';
 import type { PollStatus, ProbeResult, ProbeSpec, ProbeState, SnapshotDelta } from '../../../src/shared/model';
-import type { CollectorOptions, CollectorPort, ProbePort } from '../../../src/main/core/portwatch-service';
+import { LIMITS } from '../../../src/shared/schemas';
+import type { CollectorOptions, ProbePort } from '../../../src/main/core/portwatch-service';
 import { createPortwatchService } from '../../../src/main/core/portwatch-service';
 import type { ServiceNotice } from '../../../src/main/core/service';
 import { dispatchRequest } from '../../../src/main/core/service';
-import type { PersistedState, SettingsStore } from '../../../src/main/core/settings-store';
-import { addedDelta, countersOf, emptyAggregates, makeConnection, okStatus } from '../../support/connections';
-
-function memoryStore(initial?: Partial<PersistedState>, notice: string | null = null): SettingsStore & { saved: PersistedState[]; failNext: string | null } {
-  let current: PersistedState = { version: 1, settings: structuredClone(DEFAULT_SETTINGS), probes: [], windowBounds: null, ...initial };
-  const store = {
-    saved: [] as PersistedState[],
-    failNext: null as string | null,
-    load: async () => ({ state: structuredClone(current), notice }),
-    save: async (state: PersistedState) => {
-      if (store.failNext) {
-        const message = store.failNext;
-        store.failNext = null;
-        throw new Error(message);
-      }
-      current = structuredClone(state);
-      store.saved.push(current);
-    },
-  };
-  return store;
-}
-
-function fakeCollector(): CollectorPort & { options: Partial<CollectorOptions>[]; emit(delta: SnapshotDelta): void; emitStatus(s: PollStatus): void } {
-  const deltas = new Set<(d: SnapshotDelta) => void>();
-  const statuses = new Set<(s: PollStatus) => void>();
-  const sub = <T>(set: Set<(v: T) => void>, l: (v: T) => void): Unsubscribe => {
-    set.add(l);
-    return () => set.delete(l);
-  };
-  return {
-    options: [],
-    getSnapshot: async () => ({ seq: 1, capturedAt: 1, hostname: 'h', status: okStatus(), rows: [], aggregates: emptyAggregates(), counters: countersOf([]) }),
-    getHistory: async () => ({ from: 0, to: 1, samples: [] }),
-    pause: async () => okStatus({ paused: true }),
-    resume: async () => okStatus(),
-    setOptions(o) {
-      this.options.push(o);
-    },
-    onDelta: (l) => sub(deltas, l),
-    onStatus: (l) => sub(statuses, l),
-    stop: async () => undefined,
-    emit: (d) => deltas.forEach((l) => l(d)),
-    emitStatus: (s) => statuses.forEach((l) => l(s)),
-  };
-}
+import type { PersistedState } from '../../../src/main/core/settings-store';
+import { addedDelta, makeConnection, okStatus } from '../../support/connections';
+import { fakeCollector } from '../../support/fake-collector';
+import { MemorySettingsStore } from '../../support/memory-store';
 
 function fakeProbes(): ProbePort & { specs: ProbeSpec[]; emit(r: ProbeResult): void } {
   const listeners = new Set<(r: ProbeResult) => void>();
   const state = (spec: ProbeSpec): ProbeState => ({ spec, health: 'unknown', lastResult: null, history: [] });
   const port = {
     specs: [] as ProbeSpec[],
-    setProbes: (specs: ProbeSpec[]) => {
+    setProbes: (specs: readonly ProbeSpec[]) => {
       port.specs = [...specs];
-      return { ok: true as const, value: specs.map(state) };
-    },
-    upsert: (spec: ProbeSpec) => {
-      port.specs = [...port.specs.filter((s) => s.id !== spec.id), spec];
-      return { ok: true as const, value: state(spec) };
-    },
-    remove: (id: string) => {
-      const before = port.specs.length;
-      port.specs = port.specs.filter((s) => s.id !== id);
-      return port.specs.length < before;
     },
     runNow: async (id: string): Promise<ProbeResult> => ({ probeId: id, kind: 'tcp', at: 1, outcome: 'open', ok: true, latencyMs: 1, message: 'open', health: 'up', transition: null }),
     list: () => port.specs.map(state),
@@ -85,7 +34,7 @@ function fakeProbes(): ProbePort & { specs: ProbeSpec[]; emit(r: ProbeResult): v
 const probe: ProbeSpec = { kind: 'tcp', id: 'web', label: 'Web', host: '127.0.0.1', port: 8080, intervalMs: 10_000, timeoutMs: 2_000, enabled: true, downAfter: 3, upAfter: 1 };
 
 async function setup(initial?: Partial<PersistedState>, notice: string | null = null) {
-  const store = memoryStore(initial, notice);
+  const store = new MemorySettingsStore(initial, notice);
   const collector = fakeCollector();
   const probes = fakeProbes();
   const created: CollectorOptions[] = [];
@@ -141,6 +90,43 @@ describe('createPortwatchService', () => {
     expect(await dispatchRequest(service.handlers, 'deleteProbe', ['nope'])).toEqual({ ok: false, error: 'no probe with id "nope"' });
     expect(await dispatchRequest(service.handlers, 'deleteProbe', ['web'])).toEqual({ ok: true, value: undefined });
     expect(probes.specs).toEqual([]);
+  });
+
+  it('loses no change when 30 probe saves and 3 settings changes overlap', async () => {
+    const { service, store, probes } = await setup();
+    store.writeDelayMs = 1;
+    const saves = Array.from({ length: 30 }, (_, i) => dispatchRequest(service.handlers, 'saveProbe', [{ ...probe, id: `p${i}`, port: 1000 + i }]));
+    const patches = [{ pollIntervalMs: 2000 }, { theme: 'dark' as const }, { reverseDns: true }].map((patch) => dispatchRequest(service.handlers, 'setSettings', [patch]));
+    const results = await Promise.all([...saves, ...patches]);
+    expect(results.every((r) => r.ok)).toBe(true);
+    const stored = store.document();
+    expect(stored.probes.map((p) => p.id)).toEqual(Array.from({ length: 30 }, (_, i) => `p${i}`));
+    expect(stored.settings).toMatchObject({ pollIntervalMs: 2000, theme: 'dark', reverseDns: true });
+    expect(probes.specs.map((p) => p.id)).toEqual(stored.probes.map((p) => p.id));
+    expect(await service.handlers.getSettings()).toEqual(stored.settings);
+  });
+
+  it('follows a change another process made: settings, the probe list, the runner and the collector', async () => {
+    const { service, store, probes, collector } = await setup({ probes: [probe] });
+    store.external((doc) => ({ ...doc, settings: { ...doc.settings, pollIntervalMs: 4000 }, probes: [...doc.probes, { ...probe, id: 'db', port: 5432 }] }));
+    expect((await service.handlers.getSettings()).pollIntervalMs).toBe(4000);
+    expect((await service.handlers.listProbes()).map((p) => p.spec.id)).toEqual(['web', 'db']);
+    expect(probes.specs.map((p) => p.id)).toEqual(['web', 'db']);
+    await Promise.resolve();
+    expect(collector.options.at(-1)).toMatchObject({ pollIntervalMs: 4000 });
+    // A later change of ours builds on it instead of overwriting it.
+    await dispatchRequest(service.handlers, 'setSettings', [{ theme: 'light' }]);
+    expect(store.document().settings).toMatchObject({ pollIntervalMs: 4000, theme: 'light' });
+    expect(store.document().probes.map((p) => p.id)).toEqual(['web', 'db']);
+  });
+
+  it('refuses a probe beyond the maximum, checked against the newest list', async () => {
+    const full = Array.from({ length: LIMITS.maxProbes }, (_, i) => ({ ...probe, id: `p${i}` }));
+    const { service, store } = await setup({ probes: full.slice(0, -1) });
+    store.external((doc) => ({ ...doc, probes: full }));
+    expect(await dispatchRequest(service.handlers, 'saveProbe', [{ ...probe, id: 'one-more' }])).toEqual({ ok: false, error: `at most ${LIMITS.maxProbes} probes can be defined` });
+    expect(await dispatchRequest(service.handlers, 'saveProbe', [{ ...probe, id: 'p0', port: 81 }])).toMatchObject({ ok: true, value: { spec: { id: 'p0', port: 81 } } });
+    expect(store.document().probes).toHaveLength(LIMITS.maxProbes);
   });
 
   it('carries the settings-file notice in every status', async () => {

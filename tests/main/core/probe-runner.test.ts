@@ -84,7 +84,7 @@ beforeEach(() => {
 
 describe('ProbeRunner scheduling', () => {
   it('runs a new enabled probe at once, then every interval measured from each start', async () => {
-    expect(runner.setProbes([tcp('a')]).ok).toBe(true);
+    expect(runner.setProbes([tcp('a')]).map((state) => state.spec.id)).toEqual(['a']);
     await clock.flush();
     expect(transport.calls.map((c) => c.at - T0)).toEqual([0]);
     await clock.advanceAsync(1200);
@@ -234,28 +234,28 @@ describe('ProbeRunner health and hysteresis', () => {
 });
 
 describe('ProbeRunner definitions', () => {
-  it('refuses an invalid list as a whole and leaves the probes unchanged', () => {
-    runner.setProbes([tcp('a', { enabled: false })]);
-    const result = runner.setProbes([tcp('b'), tcp('c', { port: 0 })]);
-    expect(result).toEqual({ ok: false, error: 'probe 2 ("c"): port must be at least 1' });
-    expect(runner.list().map((s) => s.spec.id)).toEqual(['a']);
-    expect(runner.setProbes([tcp('b'), tcp('b')])).toEqual({ ok: false, error: 'probe 2 ("b"): id "b" is already used by another probe' });
-  });
-
-  it('refuses an invalid upsert without touching the existing probe', () => {
-    runner.setProbes([tcp('a', { enabled: false })]);
-    expect(runner.upsert({ ...tcp('a'), timeoutMs: 9000 })).toEqual({ ok: false, error: 'timeoutMs must not exceed intervalMs' });
-    expect(runner.get('a')?.spec.timeoutMs).toBe(2000);
+  it('follows the list it is given: probes missing from it stop, an unchanged one is left alone', async () => {
+    runner.setProbes([tcp('a'), tcp('b', { enabled: false })]);
+    await clock.flush();
+    expect(transport.calls.map((c) => c.spec.id)).toEqual(['a']);
+    transport.last().resolve(OPEN);
+    await clock.flush();
+    // The same definition again (another probe changed): not run again before its interval.
+    runner.setProbes([tcp('a'), tcp('c', { enabled: false })]);
+    await clock.flush();
+    expect(transport.calls.map((c) => c.spec.id)).toEqual(['a']);
+    expect(runner.list().map((s) => s.spec.id)).toEqual(['a', 'c']);
+    expect(runner.get('a')?.health).toBe('up');
   });
 
   it('keeps health and history when only the schedule or label changes, resets them when the target changes', async () => {
     runner.setProbes([tcp('a', { enabled: false })]);
     transport.script.set('a', [OPEN]);
     await runner.runNow('a');
-    expect(runner.upsert(tcp('a', { enabled: false, label: 'renamed', intervalMs: 9000 })).ok).toBe(true);
+    runner.setProbes([tcp('a', { enabled: false, label: 'renamed', intervalMs: 9000 })]);
     expect(runner.get('a')).toMatchObject({ health: 'up', spec: { label: 'renamed' } });
     expect(runner.get('a')?.history).toHaveLength(1);
-    runner.upsert(tcp('a', { enabled: false, port: 9090 }));
+    runner.setProbes([tcp('a', { enabled: false, port: 9090 })]);
     expect(runner.get('a')).toMatchObject({ health: 'unknown', lastResult: null, history: [] });
   });
 
@@ -264,7 +264,7 @@ describe('ProbeRunner definitions', () => {
     const pending = runner.runNow('a');
     await clock.flush();
     const old = transport.last();
-    runner.upsert(tcp('a', { enabled: false, port: 9090 }));
+    runner.setProbes([tcp('a', { enabled: false, port: 9090 })]);
     expect(old.options.cancel.cancelled).toBe(true);
     await clock.flush();
     expect(transport.calls.map((c) => (c.spec as TcpProbeSpec).port)).toEqual([8080, 9090]);
@@ -278,12 +278,11 @@ describe('ProbeRunner definitions', () => {
     runner.setProbes([tcp('a')]);
     await clock.flush();
     const pending = runner.runNow('a');
-    expect(runner.remove('a')).toBe(true);
+    runner.setProbes([]);
     await expect(pending).rejects.toThrow('probe "a" was removed');
     await clock.advanceAsync(60_000);
     expect(transport.calls).toHaveLength(1);
     expect(runner.list()).toEqual([]);
-    expect(runner.remove('a')).toBe(false);
     await expect(runner.runNow('a')).rejects.toThrow('no probe with id "a"');
   });
 

@@ -1,9 +1,11 @@
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PersistedState } from '../../../src/main/core/settings-store';
 import { WriteError } from '../../../src/main/node/atomic-write';
+import { acquireFileLock } from '../../../src/main/node/file-lock';
+import type { ProbeSpec } from '../../../src/shared/model';
 import { defaultConfigDir, defaultState, JsonSettingsStore } from '../../../src/main/node/settings-file';
 import { DEFAULT_SETTINGS } from '../../../src/shared/defaults';
 
@@ -32,7 +34,7 @@ describe('JsonSettingsStore', () => {
   it('round-trips the whole state through the file, creating its folder', async () => {
     const file = join(await tempDir(), 'nested', 'portwatch', 'settings.json');
     const store = new JsonSettingsStore(file);
-    await store.save(sample());
+    await store.update(() => sample());
     expect(await new JsonSettingsStore(file).load()).toEqual({ state: sample(), notice: null });
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(sample());
   });
@@ -77,13 +79,16 @@ describe('JsonSettingsStore', () => {
     expect(await readdir(dir)).toEqual(['settings.json']);
   });
 
-  it('refuses to save an invalid state and leaves the old file whole', async () => {
+  it('writes nothing when a change throws, and the error reaches the caller', async () => {
     const file = join(await tempDir(), 'settings.json');
     const store = new JsonSettingsStore(file);
-    await store.save(sample());
+    await store.update(() => sample());
     const before = await readFile(file, 'utf8');
-    const bad = { ...sample(), probes: [...sample().probes, { ...sample().probes[1]! }] };
-    await expect(store.save(bad)).rejects.toThrow('settings not saved: probe 3 ("db"): id "db" is already used by another probe');
+    await expect(
+      store.update(() => {
+        throw new Error('no probe with id "x"');
+      }),
+    ).rejects.toThrow('no probe with id "x"');
     expect(await readFile(file, 'utf8')).toBe(before);
   });
 
@@ -91,7 +96,7 @@ describe('JsonSettingsStore', () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'blocker'), 'a file where a folder should be');
     const file = join(dir, 'blocker', 'settings.json');
-    const error = await new JsonSettingsStore(file).save(sample()).catch((e: unknown) => e);
+    const error = await new JsonSettingsStore(file).update(() => sample()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WriteError);
     expect((error as WriteError).message).toBe(`cannot create the folder ${join(dir, 'blocker')}: a file is where the folder should be`);
   });
@@ -100,8 +105,108 @@ describe('JsonSettingsStore', () => {
     const dir = await tempDir();
     const file = join(dir, 'settings.json');
     await mkdir(file);
-    await expect(new JsonSettingsStore(file).save(sample())).rejects.toThrow(new WriteError(`cannot write ${file}: the path is a folder`, 'EISDIR'));
+    await expect(new JsonSettingsStore(file).update(() => sample())).rejects.toThrow(new WriteError(`cannot save the settings: cannot read ${file}: the path is a folder`, 'EISDIR'));
     expect(await readdir(dir)).toEqual(['settings.json']);
+  });
+});
+
+describe('JsonSettingsStore shared by several writers', () => {
+  const probe = (id: string): ProbeSpec => ({ id, label: id, kind: 'tcp', host: '127.0.0.1', port: 9000, intervalMs: 10_000, timeoutMs: 2000, enabled: false, downAfter: 1, upAfter: 1 });
+  const addProbe = (id: string) => (doc: PersistedState): PersistedState => ({ ...doc, probes: [...doc.probes, probe(id)] });
+
+  it('loses no update when two stores on one file write at the same time', async () => {
+    const file = join(await tempDir(), 'settings.json');
+    const [a, b] = [new JsonSettingsStore(file), new JsonSettingsStore(file)];
+    await Promise.all([a.load(), b.load()]);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).update(addProbe(`p${i}`))));
+    const ids = (await new JsonSettingsStore(file).load()).state.probes.map((p) => p.id);
+    expect(ids.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `p${i}`).sort());
+    expect(await readdir(join(file, '..'))).toEqual(['settings.json']);
+  });
+
+  it('applies each change to the newest file, not to the copy it loaded', async () => {
+    const file = join(await tempDir(), 'settings.json');
+    const [a, b] = [new JsonSettingsStore(file), new JsonSettingsStore(file)];
+    await a.load();
+    await b.load();
+    await a.update((doc) => ({ ...doc, settings: { ...doc.settings, theme: 'dark' } }));
+    const written = await b.update((doc) => ({ ...doc, settings: { ...doc.settings, pollIntervalMs: 3000 } }));
+    expect(written.settings).toMatchObject({ theme: 'dark', pollIntervalMs: 3000 });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ settings: { theme: 'dark', pollIntervalMs: 3000 } });
+  });
+
+  it('creates the file with mode 0600 (it names hosts and ports of the user)', async () => {
+    const file = join(await tempDir(), 'settings.json');
+    await new JsonSettingsStore(file).update(() => sample());
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+
+  it.runIf(process.platform !== 'win32')('writes through a settings.json that is a link to the user\'s dotfiles, keeping the link', async () => {
+    const dir = await tempDir();
+    const dotfiles = join(dir, 'dotfiles');
+    await mkdir(dotfiles);
+    const real = join(dotfiles, 'portwatch.json');
+    await writeFile(real, JSON.stringify(sample()));
+    const file = join(dir, 'settings.json');
+    await symlink(real, file);
+    const store = new JsonSettingsStore(file);
+    await store.load();
+    await store.update((doc) => ({ ...doc, settings: { ...doc.settings, theme: 'light' } }));
+    expect((await lstat(file)).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(await readFile(real, 'utf8'))).toMatchObject({ settings: { theme: 'light' } });
+    expect(await readdir(dotfiles)).toEqual(['portwatch.json']);
+  });
+
+  it('removes temporary files left by an interrupted write at start, and nothing else', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'settings.json');
+    await writeFile(file, JSON.stringify(sample()));
+    await writeFile(join(dir, '.settings.json.0123456789ab.tmp'), '{"version": 1, "sett');
+    await writeFile(join(dir, '.settings.json.notours.tmp'), 'kept');
+    await writeFile(join(dir, '.other.json.0123456789ab.tmp'), 'kept');
+    const loaded = await new JsonSettingsStore(file).load();
+    expect(loaded).toEqual({ state: sample(), notice: null });
+    expect((await readdir(dir)).sort()).toEqual(['.other.json.0123456789ab.tmp', '.settings.json.notours.tmp', 'settings.json']);
+  });
+
+  it('announces a write of another store on the same file (the folder is watched)', async () => {
+    const file = join(await tempDir(), 'settings.json');
+    const [a, b] = [new JsonSettingsStore(file), new JsonSettingsStore(file)];
+    await a.load();
+    await b.load();
+    const seen = new Promise<PersistedState>((resolve) => {
+      const off = b.onChange((state) => {
+        off();
+        resolve(state);
+      });
+    });
+    await a.update(addProbe('from-a'));
+    expect((await seen).probes.map((p) => p.id)).toEqual(['from-a']);
+  });
+
+  it('moves a file damaged since the load aside and applies the change to the last good document', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'settings.json');
+    const store = new JsonSettingsStore(file, { now: () => NOW });
+    await store.update(() => sample());
+    await writeFile(file, '{ damaged');
+    const written = await store.update((doc) => ({ ...doc, settings: { ...doc.settings, theme: 'light' } }));
+    expect(written).toEqual({ ...sample(), settings: { ...sample().settings, theme: 'light' } });
+    expect(await readFile(`${file}.corrupt-2026-11-26T03-04-05-678Z`, 'utf8')).toBe('{ damaged');
+  });
+
+  it('says in words when another process holds the lock and does not let go', async () => {
+    const file = join(await tempDir(), 'settings.json');
+    const holder = await acquireFileLock(`${file}.lock`);
+    const store = new JsonSettingsStore(file, { lock: { timeoutMs: 50 } });
+    const error = await store.update(addProbe('x')).catch((e: unknown) => e);
+    await holder();
+    expect(error).toBeInstanceOf(WriteError);
+    expect((error as WriteError).message).toBe(
+      `cannot save the settings: ${file}.lock is held by process ${process.pid} (another Portwatch?); try again, or delete that file if no Portwatch is running`,
+    );
+    await store.update(addProbe('x'));
+    expect((await store.load()).state.probes.map((p) => p.id)).toEqual(['x']);
   });
 });
 

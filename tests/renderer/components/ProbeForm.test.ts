@@ -6,6 +6,7 @@ import { API_KEY } from '../../../src/renderer/api-key';
 import { useProbesStore } from '../../../src/renderer/stores/probes';
 import type { TlsProbeSpec } from '../../../src/shared/model';
 import { createFakeApi } from '../../support/fake-api';
+import { PROBE_VALIDATION_CASES } from '../../support/probe-validation-table';
 
 function mountForm(): { wrapper: ReturnType<typeof mount>; fake: ReturnType<typeof createFakeApi> } {
   const fake = createFakeApi();
@@ -89,5 +90,17 @@ describe('ProbeForm', () => {
     await wrapper.get('form').trigger('submit');
     await flushPromises();
     expect(wrapper.get('#pw-probe-err-pinnedSha256').text()).toBe('pinnedSha256 must be a SHA-256 fingerprint: 64 hex digits (32 bytes), colons allowed');
+  });
+
+  // The same table as the API and the CLI (tests/shared/probe-validator-paths.test.ts): one
+  // validator, the same message next to the field it names.
+  it.each(PROBE_VALIDATION_CASES)('shows "$message" next to $field, as the API and the CLI say it', async (row) => {
+    const { wrapper, fake } = mountForm();
+    await wrapper.get('#pw-probe-kind').setValue(row.form.kind);
+    for (const [input, value] of Object.entries(row.form.inputs)) await wrapper.get(`#pw-probe-${input}`).setValue(value);
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(wrapper.get(`#pw-probe-err-${row.field}`).text()).toBe(row.message);
+    expect(fake.control.calls.some((c) => c.method === 'saveProbe')).toBe(false);
   });
 });
