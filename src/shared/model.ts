@@ -362,6 +362,8 @@ export interface TlsDetails {
 /** One run of a probe. */
 export interface ProbeResult {
   probeId: string;
+  /** The probe's label at this run: a notice can name the probe before the client knows the list. */
+  label?: string;
   kind: ProbeKind;
   at: number;
   outcome: ProbeOutcome;

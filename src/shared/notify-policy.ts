@@ -77,7 +77,7 @@ export function noticeFromProbeResult(result: ProbeResult, label: string | undef
   return {
     kind: result.transition === 'down' ? 'probe-down' : 'probe-up',
     probeId: result.probeId,
-    label: label || result.probeId,
+    label: label || result.label || result.probeId,
     message: result.message,
     at: result.at,
   };

@@ -128,4 +128,9 @@ describe('noticeFromProbeResult', () => {
     expect(noticeFromProbeResult(result('down'), 'Database')).toEqual({ kind: 'probe-down', probeId: 'db', label: 'Database', message: 'connection refused', at: 7 });
     expect(noticeFromProbeResult(result('up'), undefined)).toMatchObject({ kind: 'probe-up', label: 'db' });
   });
+
+  it('names a probe the client does not know yet by the label the result carries (a first run can beat the save reply)', () => {
+    expect(noticeFromProbeResult({ ...result('down'), label: 'Closed port' }, undefined)).toMatchObject({ label: 'Closed port' });
+    expect(noticeFromProbeResult({ ...result('down'), label: 'Old name' }, 'Renamed')).toMatchObject({ label: 'Renamed' });
+  });
 });

@@ -322,6 +322,7 @@ export class ProbeRunner {
     const transition = next !== previous && next !== 'unknown' ? next : null;
     const result: ProbeResult = {
       probeId: spec.id,
+      label: spec.label,
       kind: spec.kind,
       at: startedAt,
       ...raw,
