@@ -421,3 +421,15 @@ export class SsIndex {
     return this.byInode.size;
   }
 }
+
+/** One read of the kernel's socket details. */
+export interface TcpInfoRead {
+  sockets: SsSocket[];
+  /** Non-fatal notices (a fallback taken, suspicious lines dropped). */
+  notices: string[];
+}
+
+/** Reads the kernel's socket details (on Linux: `ss -tuine`); rejects with a SourceError when it cannot. */
+export interface TcpInfoSource {
+  read(): Promise<TcpInfoRead>;
+}
