@@ -594,6 +594,14 @@ export const EXPORT_COLUMNS = [
   'change',
   'exposure',
   'forward',
+  'bytes_sent',
+  'bytes_received',
+  'send_rate',
+  'recv_rate',
+  'rtt_ms',
+  'retransmits',
+  'health',
+  'owner_hint',
 ] as const;
 
 /** One of {@link EXPORT_COLUMNS}. */
