@@ -50,6 +50,8 @@ export interface HealthInput {
   /** null when unknown (not Linux, unreadable): no ephemeral-port signal. */
   portRange: PortRange | null;
   settings?: Partial<HealthSettings>;
+  /** When a row was first seen (default: its firstSeen). */
+  firstSeenOf?: (row: Connection) => number | undefined;
 }
 
 /** At most this many row keys travel with a signal. */
@@ -137,10 +139,14 @@ function closeWait(rows: readonly Connection[], threshold: number): HealthFindin
   return out;
 }
 
-function synSent(rows: readonly Connection[], now: number, afterMs: number): HealthFinding[] {
+function synSent(rows: readonly Connection[], now: number, afterMs: number, firstSeenOf: (row: Connection) => number | undefined): HealthFinding[] {
   const groups = new Map<string, Connection[]>();
+  const ages = new Map<Connection, number>();
   for (const row of rows) {
-    if (row.state !== 'SYN_SENT' || row.firstSeen === undefined || now - row.firstSeen < afterMs) continue;
+    if (row.state !== 'SYN_SENT') continue;
+    const first = firstSeenOf(row);
+    if (first === undefined || now - first < afterMs) continue;
+    ages.set(row, now - first);
     const target = formatEndpoint(row.remoteAddress, row.remotePort);
     const list = groups.get(target) ?? [];
     list.push(row);
@@ -148,7 +154,7 @@ function synSent(rows: readonly Connection[], now: number, afterMs: number): Hea
   }
   const out: HealthFinding[] = [];
   for (const [target, list] of groups) {
-    const oldest = Math.max(...list.map((r) => now - (r.firstSeen as number)));
+    const oldest = Math.max(...list.map((r) => ages.get(r) ?? 0));
     out.push(
       finding({
         id: `syn-sent:${target}`,
@@ -314,7 +320,7 @@ export function evaluateHealth(input: HealthInput): HealthFinding[] {
   const rows = input.rows.filter((r) => r.change !== 'closed');
   const all = [
     ...closeWait(rows, s.closeWaitPerProcess),
-    ...synSent(rows, input.now, s.synSentAfterMs),
+    ...synSent(rows, input.now, s.synSentAfterMs, input.firstSeenOf ?? ((row) => row.firstSeen)),
     ...acceptQueue(rows, s.acceptQueueRatio),
     ...(input.portRange === null ? [] : ephemeralPorts(rows, input.portRange, s.ephemeralPortsRatio)),
     ...shadowedListeners(rows),

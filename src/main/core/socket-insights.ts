@@ -5,14 +5,14 @@
  *   traffic      counters and rates per TCP connection (tcp-info.ts, traffic.ts)
  *   owner hints  a name for hidden owners from cgroup and uid (owner-hints.ts)
  *   docker-proxy the container a published port leads to
- *   health       signals with first-seen times and rate-limited notifications (health.ts)
+ *   health       signals with first-seen times (health.ts; notifications are the service's)
  *
  * Adaptive: the `ss` read happens only when traffic is enabled, and at most once per
  * `minReadIntervalMs` (the last sample is reused in between, so a fast poll does not make a fast
  * `ss`). A failed read is a gap: rows get no counters and the next rates start over.
  */
 import type { Connection, HealthSettings, HealthSignal, PortTraffic, ProcessTraffic } from '../../shared/model';
-import { annotateHealth, evaluateHealth, HealthNotifier, HealthTracker, type HealthNotice, type PortRange } from './health';
+import { annotateHealth, evaluateHealth, HealthTracker, type PortRange } from './health';
 import { annotateOwnerHints, annotateProxyTargets, type ContainerRecord, type OwnerLookup } from './owner-hints';
 import { describePollError } from './poller';
 import { SourceError } from './sources';
@@ -42,10 +42,8 @@ export interface InsightsSettings {
 
 /** What one poll's enrichment found. */
 export interface InsightsResult {
-  /** Signals in force. */
+  /** Signals in force; a signal whose firstSeen is this poll's time is new. */
   health: HealthSignal[];
-  /** Notifications to show (new signals, rate-limited; none when notify is off). */
-  notify: HealthNotice[];
   /** Traffic per process and per port; undefined when traffic is off or unavailable. */
   trafficByProcess?: ProcessTraffic[];
   trafficByPort?: PortTraffic[];
@@ -59,46 +57,55 @@ const NO_NAMES: OwnerLookup = { userName: () => null, containerName: () => null 
 export class SocketInsights {
   private readonly meter = new TrafficMeter();
   private readonly tracker = new HealthTracker();
-  private readonly notifier = new HealthNotifier();
   private sample: TrafficSample | null = null;
   private sampledAt = Number.NEGATIVE_INFINITY;
   private lastError: string | null = null;
+  private readNotices: string[] = [];
 
   constructor(private readonly options: SocketInsightsOptions) {}
 
   /**
-   * Annotates `rows` in place (traffic, ownerHint, health, forward.targetContainer) and returns
-   * the signals and sums. `firstSeenOf` gives the time a row's key was first seen (the table's),
-   * for how long a connection has been stuck. Never rejects.
+   * Reads the kernel's socket details if traffic is on and a read is due (the collector runs this
+   * beside its read of the socket table). Never rejects: a failure is a gap and a notice.
    */
-  async enrich(rows: Connection[], now: number, settings: InsightsSettings, firstSeenOf?: (key: string) => number | undefined): Promise<InsightsResult> {
-    const notices: string[] = [];
+  async refresh(now: number, settings: InsightsSettings): Promise<void> {
     const source = this.options.tcpInfo;
-    if (settings.traffic && source !== null) {
-      const due = now - this.sampledAt >= (settings.minReadIntervalMs ?? 0) || now < this.sampledAt || this.sample === null;
-      if (due) {
-        try {
-          const read = await source.read();
-          this.sample = this.meter.sample(read.sockets, now);
-          this.sampledAt = now;
-          this.lastError = null;
-          notices.push(...read.notices);
-        } catch (error) {
-          // A gap: no counters now, and rates start over after it.
-          this.meter.gap();
-          this.sample = null;
-          this.sampledAt = Number.NEGATIVE_INFINITY;
-          this.lastError = error instanceof SourceError ? error.message : `Per-connection traffic unavailable: ${describePollError(error).message}`;
-        }
+    this.readNotices = [];
+    if (!settings.traffic || source === null) {
+      if (this.sample !== null || this.lastError !== null) {
+        // Switched off: forget, so switching on again does not compute rates across the pause.
+        this.meter.gap();
+        this.sample = null;
+        this.sampledAt = Number.NEGATIVE_INFINITY;
+        this.lastError = null;
       }
-      if (this.lastError !== null) notices.push(this.lastError);
-    } else if (this.sample !== null) {
-      // Switched off: forget, so switching on again does not compute rates across the pause.
+      return;
+    }
+    const due = this.sample === null || now - this.sampledAt >= (settings.minReadIntervalMs ?? 0) || now < this.sampledAt;
+    if (!due) return;
+    try {
+      const read = await source.read();
+      this.sample = this.meter.sample(read.sockets, now);
+      this.sampledAt = now;
+      this.lastError = null;
+      this.readNotices = read.notices;
+    } catch (error) {
+      // A gap: no counters now, and rates start over after it.
       this.meter.gap();
       this.sample = null;
       this.sampledAt = Number.NEGATIVE_INFINITY;
+      this.lastError = error instanceof SourceError ? error.message : `Per-connection traffic unavailable: ${describePollError(error).message}`;
     }
+  }
 
+  /**
+   * Annotates `rows` in place (traffic, ownerHint, health, forward.targetContainer) from the last
+   * {@link refresh}, and returns the signals and sums. `firstSeenOf` gives the time a row's key was
+   * first seen (the table's), for how long a connection has been stuck.
+   */
+  enrich(rows: Connection[], now: number, settings: InsightsSettings, firstSeenOf?: (key: string) => number | undefined): InsightsResult {
+    const notices: string[] = [...this.readNotices];
+    if (settings.traffic && this.lastError !== null) notices.push(this.lastError);
     const owners = this.options.owners ?? NO_NAMES;
     const sample = this.sample;
     if (sample !== null) {
@@ -108,15 +115,19 @@ export class SocketInsights {
     if (rows.some((r) => r.forward?.kind === 'docker-proxy')) annotateProxyTargets(rows, this.options.owners?.containers?.() ?? []);
     notices.push(...(this.options.owners?.takeNotices?.() ?? []));
 
-    const live = firstSeenOf === undefined ? rows : rows.map((r) => (r.firstSeen === undefined ? { ...r, firstSeen: firstSeenOf(r.key) ?? now } : r));
-    const findings = evaluateHealth({ rows: live, now, portRange: this.options.portRange?.() ?? null, settings: settings.health });
+    const findings = evaluateHealth({
+      rows,
+      now,
+      portRange: this.options.portRange?.() ?? null,
+      settings: settings.health,
+      // Rows fresh from the OS carry no first-seen time yet: the table knows it.
+      firstSeenOf: firstSeenOf === undefined ? undefined : (row) => row.firstSeen ?? firstSeenOf(row.key) ?? now,
+    });
     annotateHealth(rows, findings);
-    const { signals, raised } = this.tracker.update(findings, now);
-    const notify = this.notifier.decide(raised, now, settings.health?.notify ?? true);
+    const { signals } = this.tracker.update(findings, now);
     const limit = this.options.aggregateLimit ?? 50;
     return {
       health: signals,
-      notify,
       ...(sample === null ? {} : { trafficByProcess: trafficByProcess(rows, limit), trafficByPort: trafficByPort(rows, limit) }),
       notices,
     };

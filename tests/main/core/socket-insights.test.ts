@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SocketInsights } from '../../../src/main/core/socket-insights';
+import { SocketInsights, type InsightsResult, type InsightsSettings } from '../../../src/main/core/socket-insights';
 import { SourceError } from '../../../src/main/core/sources';
 import type { SsSocket, TcpInfoRead, TcpInfoSource } from '../../../src/main/core/tcp-info';
 import { connectionKey } from '../../../src/shared/key';
@@ -44,13 +44,19 @@ function source(reads: Array<TcpInfoRead | Error>): TcpInfoSource & { calls: num
   return s;
 }
 
+/** One poll: read (if due), then annotate. */
+async function step(insights: SocketInsights, rows: Connection[], at: number, settings: InsightsSettings, firstSeenOf?: (key: string) => number | undefined): Promise<InsightsResult> {
+  await insights.refresh(at, settings);
+  return insights.enrich(rows, at, settings, firstSeenOf);
+}
+
 describe('SocketInsights', () => {
   it('annotates traffic, names hidden owners, and sums per process and port', async () => {
     const a = sock(1, 100);
     const hidden = sock(2, 50);
     const insights = new SocketInsights({ tcpInfo: source([{ sockets: [a, hidden], notices: ['n1'] }]), owners: { userName: (uid) => (uid === 33 ? 'www-data' : null), containerName: () => null } });
     const rows = [rowOf(a), rowOf(hidden, { owners: [], ownerVisibility: 'hidden' })];
-    const result = await insights.enrich(rows, 1000, { traffic: true });
+    const result = await step(insights, rows, 1000, { traffic: true });
     expect(rows[0]?.traffic).toMatchObject({ bytesSent: 100, sendRate: null });
     expect(rows[1]?.ownerHint).toMatchObject({ label: 'unit web.service (from cgroup)', user: 'www-data' });
     expect(result.notices).toEqual(['n1']);
@@ -63,7 +69,7 @@ describe('SocketInsights', () => {
     const insights = new SocketInsights({ tcpInfo: src });
     const enrich = async (at: number): Promise<{ row: Connection; notices: string[]; byProcess: unknown }> => {
       const row = rowOf(sock(1, 0));
-      const r = await insights.enrich([row], at, { traffic: true });
+      const r = await step(insights, [row], at, { traffic: true });
       return { row, notices: r.notices, byProcess: r.trafficByProcess };
     };
     await enrich(0);
@@ -79,13 +85,13 @@ describe('SocketInsights', () => {
     const src = source([{ sockets: [sock(1, 0)], notices: [] }, { sockets: [sock(1, 5000)], notices: [] }]);
     const insights = new SocketInsights({ tcpInfo: src });
     const settings = { traffic: true, minReadIntervalMs: 5000 };
-    await insights.enrich([rowOf(sock(1, 0))], 0, settings);
+    await step(insights, [rowOf(sock(1, 0))], 0, settings);
     const between = rowOf(sock(1, 0));
-    await insights.enrich([between], 1000, settings);
+    await step(insights, [between], 1000, settings);
     expect(src.calls).toBe(1);
     expect(between.traffic?.bytesSent).toBe(0);
     const due = rowOf(sock(1, 0));
-    await insights.enrich([due], 5000, settings);
+    await step(insights, [due], 5000, settings);
     expect(src.calls).toBe(2);
     expect(due.traffic?.sendRate).toBe(1000);
   });
@@ -93,31 +99,28 @@ describe('SocketInsights', () => {
   it('does not read ss at all when traffic is off, and starts rates over when switched on again', async () => {
     const src = source([{ sockets: [sock(1, 0)], notices: [] }, { sockets: [sock(1, 9000)], notices: [] }]);
     const insights = new SocketInsights({ tcpInfo: src });
-    await insights.enrich([rowOf(sock(1, 0))], 0, { traffic: true });
+    await step(insights, [rowOf(sock(1, 0))], 0, { traffic: true });
     const off = rowOf(sock(1, 0));
-    const result = await insights.enrich([off], 1000, { traffic: false });
+    const result = await step(insights, [off], 1000, { traffic: false });
     expect(src.calls).toBe(1);
     expect(off.traffic).toBeUndefined();
     expect(result.trafficByProcess).toBeUndefined();
     const on = rowOf(sock(1, 0));
-    await insights.enrich([on], 2000, { traffic: true });
+    await step(insights, [on], 2000, { traffic: true });
     expect(on.traffic?.sendRate).toBeNull();
   });
 
-  it('raises health signals with the table first-seen times and notifies once', async () => {
+  it('raises health signals with the table first-seen times; a new one has firstSeen = now', async () => {
     const insights = new SocketInsights({ tcpInfo: null });
     const stuck = (): Connection => rowOf(sock(1, 0, { state: 'SYN_SENT' }));
     const firstSeen = (): number => 0;
-    const early = await insights.enrich([stuck()], 1000, { traffic: true }, firstSeen);
+    const early = await step(insights, [stuck()], 1000, { traffic: true }, firstSeen);
     expect(early.health).toEqual([]);
-    const late = await insights.enrich([stuck()], 6000, { traffic: true }, firstSeen);
+    const late = await step(insights, [stuck()], 6000, { traffic: true }, firstSeen);
     expect(late.health.map((s) => [s.id, s.firstSeen])).toEqual([['syn-sent:127.0.0.1:80', 6000]]);
-    expect(late.notify.map((n) => n.id)).toEqual(['syn-sent:127.0.0.1:80']);
-    const again = await insights.enrich([stuck()], 7000, { traffic: true }, firstSeen);
+    const again = await step(insights, [stuck()], 7000, { traffic: true }, firstSeen);
     expect(again.health[0]?.firstSeen).toBe(6000);
-    expect(again.notify).toEqual([]);
-    const muted = new SocketInsights({ tcpInfo: null });
-    expect((await muted.enrich([stuck()], 6000, { traffic: true, health: { notify: false } }, firstSeen)).notify).toEqual([]);
+    expect(again.health[0]?.lastSeen).toBe(7000);
   });
 
   it('names the container of a docker-proxy row when the lookup lists it', async () => {
@@ -128,7 +131,7 @@ describe('SocketInsights', () => {
       tcpInfo: null,
       owners: { userName: () => null, containerName: () => null, containers: () => [{ runtime: 'docker', id: 'a'.repeat(64), name: 'web', addresses: ['172.17.0.2'] }] },
     });
-    await insights.enrich([proxy], 0, { traffic: false });
+    await step(insights, [proxy], 0, { traffic: false });
     expect(proxy.forward?.targetContainer).toBe('web');
   });
 });

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SocketInsights, type InsightsSettings } from '../../../src/main/core/socket-insights';
+import { SocketInsights, type InsightsResult, type InsightsSettings } from '../../../src/main/core/socket-insights';
 import type { TcpInfoSource } from '../../../src/main/core/tcp-info';
 import { createOwnerLookup } from '../../../src/main/node/owner-lookup';
 import { createSocketSource } from '../../../src/main/node/socket-source';
@@ -26,11 +26,12 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function poll(insights: SocketInsights, settings: InsightsSettings = { traffic: true }, firstSeen?: Map<string, number>): Promise<{ rows: Connection[]; now: number; result: Awaited<ReturnType<SocketInsights['enrich']>> }> {
+async function poll(insights: SocketInsights, settings: InsightsSettings = { traffic: true }, firstSeen?: Map<string, number>): Promise<{ rows: Connection[]; now: number; result: InsightsResult }> {
   const { rows } = await createSocketSource({ kind: 'linux-proc' }).read();
   const now = Date.now();
   if (firstSeen) for (const r of rows) if (!firstSeen.has(r.key)) firstSeen.set(r.key, now);
-  const result = await insights.enrich(rows, now, settings, firstSeen ? (key) => firstSeen.get(key) : undefined);
+  await insights.refresh(now, settings);
+  const result = insights.enrich(rows, now, settings, firstSeen ? (key) => firstSeen.get(key) : undefined);
   return { rows, now, result };
 }
 
@@ -176,7 +177,9 @@ describe.runIf(process.platform === 'linux' && canDropPrivileges)('owner hints f
     // What an unprivileged reader sees: the socket, no owner.
     const hidden = rows.filter((r) => r.localPort === listener.port && r.state === 'LISTEN').map((r) => ({ ...r, owners: [], ownerVisibility: 'hidden' as const }));
     expect(hidden).toHaveLength(1);
-    await new SocketInsights({ tcpInfo: ssAsNobody(), owners: createOwnerLookup() }).enrich(hidden, Date.now(), { traffic: true });
+    const insights = new SocketInsights({ tcpInfo: ssAsNobody(), owners: createOwnerLookup() });
+    await insights.refresh(Date.now(), { traffic: true });
+    insights.enrich(hidden, Date.now(), { traffic: true });
     // This machine puts every process in the root cgroup, so the chain falls back to the uid.
     expect(hidden[0]?.ownerHint).toMatchObject({ source: 'socket-uid', confidence: 'low', uid: 0, user: 'root', label: 'user root (from socket owner)' });
   });
