@@ -34,8 +34,8 @@ export type NotifyDecision =
   | { notify: true; title: string; body: string; record: SentNotification }
   | { notify: false; reason: 'muted' | 'repeat' | 'rate-limited' };
 
-/** The setting that mutes each kind. */
-const SETTING_OF: Record<NoticeKind, keyof Settings['notifications']> = {
+/** The setting that mutes each kind (health is muted by Settings.health.notify before it gets here). */
+const SETTING_OF: Record<Exclude<NoticeKind, 'health'>, keyof Settings['notifications']> = {
   'probe-down': 'probeDown',
   'probe-up': 'probeUp',
   'new-listener': 'newListener',
@@ -43,7 +43,7 @@ const SETTING_OF: Record<NoticeKind, keyof Settings['notifications']> = {
 };
 
 function subjectOf(notice: ServiceNotice): string {
-  return 'probeId' in notice ? notice.probeId : notice.key;
+  return 'probeId' in notice ? notice.probeId : 'key' in notice ? notice.key : notice.id;
 }
 
 function textOf(notice: ServiceNotice): { title: string; body: string } {
@@ -59,6 +59,8 @@ function textOf(notice: ServiceNotice): { title: string; body: string } {
         title: `Now reachable from the network: ${notice.endpoint}`,
         body: `${notice.process ?? 'An unknown process'} accepts connections from other machines on ${notice.endpoint}.`,
       };
+    case 'health':
+      return { title: notice.title, body: notice.message };
   }
 }
 
@@ -69,7 +71,7 @@ export function decideNotification(
   history: readonly SentNotification[],
   now: number,
 ): NotifyDecision {
-  if (!notifications[SETTING_OF[notice.kind]]) return { notify: false, reason: 'muted' };
+  if (notice.kind !== 'health' && !notifications[SETTING_OF[notice.kind]]) return { notify: false, reason: 'muted' };
   const subject = subjectOf(notice);
   const recent = history.filter((sent) => sent.kind === notice.kind && now - sent.at >= 0);
   if (recent.some((sent) => sent.subject === subject && now - sent.at < NOTIFY_LIMITS.repeatWindowMs)) {

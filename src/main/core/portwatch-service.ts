@@ -26,6 +26,8 @@ import { validateProbe } from '../../shared/probes';
 import { settingsSchema, validate } from '../../shared/schemas';
 import type { Validated } from '../../shared/schemas';
 import type { PortwatchService, ServiceNotice } from './service';
+import { HealthNotifier } from './health';
+import { DEFAULT_HEALTH_SETTINGS } from '../../shared/defaults';
 import type { PersistedState, SettingsStore } from './settings-store';
 
 /** Collector settings the service forwards when the user changes them. */
@@ -34,6 +36,8 @@ export interface CollectorOptions {
   closedRetentionMs: number;
   socketSource: Settings['socketSource'];
   reverseDns: boolean;
+  trafficEnabled?: boolean;
+  health?: Settings['health'];
 }
 
 /** What the service needs from the collector (the worker-thread `CollectorHost` implements it). */
@@ -81,6 +85,8 @@ function collectorOptions(settings: Settings): CollectorOptions {
     closedRetentionMs: settings.closedRetentionMs,
     socketSource: settings.socketSource,
     reverseDns: settings.reverseDns,
+    ...(settings.trafficEnabled === undefined ? {} : { trafficEnabled: settings.trafficEnabled }),
+    ...(settings.health === undefined ? {} : { health: settings.health }),
   };
 }
 
@@ -98,6 +104,7 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
   const noticeListeners = new Set<Listener<ServiceNotice>>();
   // Rows present at start are not news; only listeners appearing later are.
   let baselineSeq: number | null = null;
+  const healthNotifier = new HealthNotifier();
 
   const decorate = (status: PollStatus): PollStatus =>
     serviceNotices.length === 0 ? status : { ...status, notices: [...status.notices, ...serviceNotices] };
@@ -112,6 +119,11 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
     collector.onDelta((delta) => {
       const decorated = { ...delta, status: decorate(delta.status) };
       deltaListeners.forEach((listener) => listener(decorated));
+      // A signal first seen in this poll is new; the notifier rate-limits them.
+      const raised = (delta.health ?? []).filter((signal) => signal.firstSeen === delta.capturedAt);
+      for (const n of healthNotifier.decide(raised, delta.capturedAt, state.settings.health?.notify ?? DEFAULT_HEALTH_SETTINGS.notify)) {
+        notify({ kind: 'health', id: n.id, title: n.title, message: n.body, at: delta.capturedAt });
+      }
       if (baselineSeq === null) {
         baselineSeq = delta.seq;
         return;

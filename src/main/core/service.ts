@@ -10,7 +10,9 @@ import { validateArgs } from '../../shared/schemas';
 /** A newsworthy event for the shell (tray icon, notifications). */
 export type ServiceNotice =
   | { kind: 'probe-down' | 'probe-up'; probeId: string; label: string; message: string; at: number }
-  | { kind: 'new-listener' | 'newly-exposed'; key: string; endpoint: string; process: string | null; at: number };
+  | { kind: 'new-listener' | 'newly-exposed'; key: string; endpoint: string; process: string | null; at: number }
+  /** A socket health signal appeared (already rate-limited and filtered by Settings.health.notify). */
+  | { kind: 'health'; id: string; title: string; message: string; at: number };
 
 /** What a transport needs from the service. */
 export interface PortwatchService {
