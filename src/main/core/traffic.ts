@@ -106,10 +106,11 @@ class Totals {
   unmeasured = 0;
 
   add(row: Connection): void {
+    // Listeners move no bytes and TIME_WAIT sockets have no counters left: they count nowhere.
+    if (row.state === 'LISTEN' || row.state === 'TIME_WAIT') return;
     const t = row.traffic;
     if (t === undefined || t === null) {
-      // Listeners move no bytes and TIME_WAIT sockets have no counters left: neither is "unmeasured".
-      if (row.state !== 'LISTEN' && row.state !== 'TIME_WAIT') this.unmeasured++;
+      this.unmeasured++;
       return;
     }
     if (t.sendRate !== null || t.recvRate !== null) this.measured++;
