@@ -213,6 +213,10 @@ function acceptQueue(rows: readonly Connection[], ratio: number): HealthFinding[
 
 function ephemeralPorts(rows: readonly Connection[], range: PortRange, ratio: number): HealthFinding[] {
   const size = range.high - range.low + 1;
+  // Cheap first: unless that many connected sockets use a port of the range, no destination can.
+  let inRange = 0;
+  for (const row of rows) if (row.protocol === 'tcp' && row.remotePort !== null && row.localPort >= range.low && row.localPort <= range.high) inRange++;
+  if (inRange / size < ratio) return [];
   const byTarget = new Map<string, { ports: Set<number>; rows: Connection[]; timeWait: number }>();
   for (const row of rows) {
     if (row.protocol !== 'tcp' || row.state === 'LISTEN' || row.remoteAddress === null || row.remotePort === null) continue;

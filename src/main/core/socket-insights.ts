@@ -7,9 +7,11 @@
  *   docker-proxy the container a published port leads to
  *   health       signals with first-seen times (health.ts; notifications are the service's)
  *
- * Adaptive: the `ss` read happens only when traffic is enabled, and at most once per
- * `minReadIntervalMs` (the last sample is reused in between, so a fast poll does not make a fast
- * `ss`). A failed read is a gap: rows get no counters and the next rates start over.
+ * Adaptive: the `ss` read happens only when traffic is enabled, at most once per
+ * `minReadIntervalMs`, and never more often than keeps it within `budget` of one core (a read that
+ * took 300 ms waits 3 s at the default 10 %: `ss` and its parse grow with the table, the poll
+ * interval does not). The last sample is reused in between (rates are those of the last window).
+ * A failed read is a gap: rows get no counters and the next rates start over.
  */
 import type { Connection, HealthSettings, HealthSignal, PortTraffic, ProcessTraffic } from '../../shared/model';
 import { annotateHealth, evaluateHealth, HealthTracker, type PortRange } from './health';
@@ -29,6 +31,10 @@ export interface SocketInsightsOptions {
   portRange?: () => PortRange | null;
   /** Cap of the per-process and per-port traffic lists (default 50). */
   aggregateLimit?: number;
+  /** Wall clock for the cost of a read, ms; without it reads are not spaced by cost. */
+  clock?: () => number;
+  /** Share of one core the reads may take (default 0.1). */
+  budget?: number;
 }
 
 /** Settings in force for one poll. */
@@ -61,6 +67,8 @@ export class SocketInsights {
   private sampledAt = Number.NEGATIVE_INFINITY;
   private lastError: string | null = null;
   private readNotices: string[] = [];
+  /** Wall time of the last read and its parse, ms. */
+  private readCostMs = 0;
 
   constructor(private readonly options: SocketInsightsOptions) {}
 
@@ -81,13 +89,16 @@ export class SocketInsights {
       }
       return;
     }
-    const due = this.sample === null || now - this.sampledAt >= (settings.minReadIntervalMs ?? 0) || now < this.sampledAt;
+    const due = this.sample === null || now - this.sampledAt >= this.readIntervalMs(settings) || now < this.sampledAt;
     if (!due) return;
+    const clock = this.options.clock;
+    const started = clock?.() ?? 0;
     try {
       const read = await source.read();
       this.sample = this.meter.sample(read.sockets, now);
       this.sampledAt = now;
       this.lastError = null;
+      this.readCostMs = clock === undefined ? 0 : Math.max(0, clock() - started);
       this.readNotices = read.notices;
     } catch (error) {
       // A gap: no counters now, and rates start over after it.
@@ -98,6 +109,16 @@ export class SocketInsights {
     }
   }
 
+  private budget(): number {
+    const b = this.options.budget ?? 0.1;
+    return b > 0 && b <= 1 ? b : 0.1;
+  }
+
+  /** How long to wait between reads: the setting, or longer when reads are costly. */
+  private readIntervalMs(settings: InsightsSettings): number {
+    return Math.max(settings.minReadIntervalMs ?? 0, this.readCostMs / this.budget());
+  }
+
   /**
    * Annotates `rows` in place (traffic, ownerHint, health, forward.targetContainer) from the last
    * {@link refresh}, and returns the signals and sums. `firstSeenOf` gives the time a row's key was
@@ -106,6 +127,10 @@ export class SocketInsights {
   enrich(rows: Connection[], now: number, settings: InsightsSettings, firstSeenOf?: (key: string) => number | undefined): InsightsResult {
     const notices: string[] = [...this.readNotices];
     if (settings.traffic && this.lastError !== null) notices.push(this.lastError);
+    const every = this.readIntervalMs(settings);
+    if (settings.traffic && this.sample !== null && this.readCostMs > 0 && every >= 2000) {
+      notices.push(`Traffic is read every ${(every / 1000).toFixed(1)} s: one read takes ${Math.round(this.readCostMs)} ms at this table size (kept under ${Math.round(this.budget() * 100)} % of a core).`);
+    }
     const owners = this.options.owners ?? NO_NAMES;
     const sample = this.sample;
     if (sample !== null) {

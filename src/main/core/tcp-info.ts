@@ -27,7 +27,7 @@
  * or the cgroup of a real socket, whose own line is in the same output.
  */
 import type { Connection, IpFamily, Protocol, SocketState } from '../../shared/model';
-import { endpointKey, normalizeAddress, normalizeState, parsePort } from './normalize';
+import { endpointKey, normalizeAddress, normalizeState, parsePort, type NormalizedAddress } from './normalize';
 
 /** Kernel TCP counters of one socket (from its tcp_info). */
 export interface TcpCounters {
@@ -108,9 +108,9 @@ const SHUTDOWN_MARKERS = new Set(['<->', '-->', '<--', '---']);
 
 interface Pending {
   socket: SsSocket;
+  /** Info lines seen: the socket line's own tail (`-O`) and continuation lines. */
   infoLines: number;
-  /** A line of a record whose socket line already held its tcp_info (`-O`). */
-  inline: boolean;
+  info: string | null;
 }
 
 /** Splits a line into whitespace-separated tokens with their start offsets (no regex split: hot path). */
@@ -142,11 +142,16 @@ function splitEndpoint(text: string): { address: string; port: string } | null {
   return { address, port: text.slice(colon + 1) };
 }
 
-/** A non-negative integer token value, or null. */
+/** A non-negative integer token value, or null (a char loop: this runs several times per socket). */
 function uint(text: string): number | null {
-  if (!/^\d{1,20}$/.test(text)) return null;
-  const n = Number(text);
-  return Number.isSafeInteger(n) ? n : null;
+  const n = text.length;
+  if (n === 0 || n > 20) return null;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+  }
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : null;
 }
 
 /** Where ` key:` starts a token in `line` (at its start or after a blank), searching from `from`; -1 when absent. */
@@ -185,22 +190,36 @@ function lastTokenAt(text: string, word: string): number {
 
 /** Parses the tcp_info part of a record (one or more tokens of `ss -i` output). */
 export function parseTcpCounters(info: string, counters: ByteCounterSupport = { ackedReceived: true, sent: true }): TcpCounters {
-  const num = (key: string): number | null => {
-    const v = infoValue(info, key);
-    return v === null ? null : uint(v);
-  };
-  const acked = num('bytes_acked:');
-  const sent = num('bytes_sent:');
-  const received = num('bytes_received:');
+  let acked: number | null = null;
+  let sent: number | null = null;
+  let received: number | null = null;
+  // ss prints the byte counters next to each other (bytes_sent, bytes_retrans, bytes_acked,
+  // bytes_received): one search finds the first, the rest follow token by token.
+  let at = tokenAt(info, 'bytes_');
+  while (at >= 0 && info.startsWith('bytes_', at)) {
+    let end = at;
+    while (end < info.length && info.charCodeAt(end) !== 32 && info.charCodeAt(end) !== 9) end++;
+    const colon = info.indexOf(':', at);
+    if (colon > at && colon < end) {
+      const name = info.slice(at + 6, colon);
+      const value = uint(info.slice(colon + 1, end));
+      if (name === 'acked') acked = value;
+      else if (name === 'sent') sent = value;
+      else if (name === 'received') received = value;
+    }
+    at = end + 1;
+  }
   let rttMs: number | null = null;
   let rttVarMs: number | null = null;
   const rtt = infoValue(info, 'rtt:');
   if (rtt !== null) {
-    const [a, b] = rtt.split('/');
+    const slash = rtt.indexOf('/');
+    const a = slash < 0 ? rtt : rtt.slice(0, slash);
+    const b = slash < 0 ? '' : rtt.slice(slash + 1);
     const r = Number(a);
     const v = Number(b);
-    if (a !== undefined && a !== '' && Number.isFinite(r) && r >= 0) rttMs = r;
-    if (b !== undefined && b !== '' && Number.isFinite(v) && v >= 0) rttVarMs = v;
+    if (a !== '' && Number.isFinite(r) && r >= 0) rttMs = r;
+    if (b !== '' && Number.isFinite(v) && v >= 0) rttVarMs = v;
   }
   let retransmits = 0;
   const retrans = infoValue(info, 'retrans:');
@@ -251,7 +270,20 @@ function parseDetails(rest: string): { inode: number | null; uid: number | null;
 }
 
 /** Parses one socket line; null when it is not one (a header, garbage). */
-function parseSocketLine(line: string, defaultProtocol: Protocol): { socket: Omit<SsSocket, 'tcp'>; info: string } | null {
+/** Addresses repeat (127.0.0.1, ::1, wildcards): each distinct text is validated once per parse. */
+type AddressCache = Map<string, NormalizedAddress>;
+
+function cachedAddress(cache: AddressCache, text: string, hint: IpFamily | null, star: IpFamily): NormalizedAddress {
+  const id = hint === null ? text : `${text}|${hint}`;
+  let hit = cache.get(id);
+  if (hit === undefined) {
+    hit = normalizeAddress(text, hint, star);
+    cache.set(id, hit);
+  }
+  return hit;
+}
+
+function parseSocketLine(line: string, defaultProtocol: Protocol, cache: AddressCache): { socket: SsSocket; info: string } | null {
   const { words, ends } = tokens(line, 6);
   let offset = 0;
   let protocol = defaultProtocol;
@@ -278,8 +310,8 @@ function parseSocketLine(line: string, defaultProtocol: Protocol): { socket: Omi
   if (local === null || peer === null) return null;
   const localPort = local.port === '*' ? 0 : parsePort(local.port);
   if (localPort === null) return null;
-  const l = normalizeAddress(local.address, null, 6);
-  const p = normalizeAddress(peer.address, l.family, l.family);
+  const l = cachedAddress(cache, local.address, null, 6);
+  const p = cachedAddress(cache, peer.address, l.family, l.family);
   const peerPort = parsePort(peer.port);
   const hasPeer = !p.wildcard && peerPort !== null && peerPort !== 0;
   const state = normalizeState(stateWord, protocol, hasPeer);
@@ -300,14 +332,15 @@ function parseSocketLine(line: string, defaultProtocol: Protocol): { socket: Omi
       inode: details.inode,
       uid: details.uid,
       cgroup: details.cgroup,
+      tcp: null,
     },
-    info: rest.slice(details.infoStart),
+    info: details.infoStart >= rest.length ? '' : rest.slice(details.infoStart),
   };
 }
 
 /** True when the text holds a tcp_info block (any of the fields every TCP socket with one prints). */
 function hasTcpInfo(info: string): boolean {
-  return infoValue(info, 'cwnd:') !== null || infoValue(info, 'rto:') !== null || infoValue(info, 'mss:') !== null;
+  return info !== '' && (tokenAt(info, 'cwnd:') >= 0 || tokenAt(info, 'rto:') >= 0 || tokenAt(info, 'mss:') >= 0);
 }
 
 /**
@@ -319,35 +352,36 @@ export function parseSsInfo(text: string, options: ParseSsOptions = {}): SsParse
   const defaultProtocol = options.protocol ?? 'tcp';
   const counters = options.counters ?? { ackedReceived: true, sent: true };
   const records: Pending[] = [];
+  const cache: AddressCache = new Map();
   let skipped = 0;
   let current: Pending | null = null;
-  const pendingInfo = new Map<Pending, string>();
   let pos = 0;
   while (pos < text.length) {
     let end = text.indexOf('\n', pos);
     if (end < 0) end = text.length;
     const line = text.slice(pos, end);
     pos = end + 1;
-    if (line.trim() === '') continue;
     const c = line.charCodeAt(0);
     if (c === 9 || c === 32) {
+      if (line.trim() === '') continue;
       // A continuation line: the tcp_info of the socket above.
       if (current === null) {
         skipped++;
         continue;
       }
       current.infoLines++;
-      pendingInfo.set(current, line);
+      current.info = line;
       continue;
     }
-    const parsed = parseSocketLine(line, defaultProtocol);
+    if (line === '') continue;
+    const parsed = parseSocketLine(line, defaultProtocol, cache);
     if (parsed === null) {
       current = null;
       skipped++;
       continue;
     }
-    current = { socket: { ...parsed.socket, tcp: null }, infoLines: 0, inline: hasTcpInfo(parsed.info) };
-    if (current.inline) pendingInfo.set(current, parsed.info);
+    const inline = hasTcpInfo(parsed.info);
+    current = { socket: parsed.socket, infoLines: inline ? 1 : 0, info: inline ? parsed.info : null };
     records.push(current);
   }
 
@@ -368,57 +402,71 @@ export function parseSsInfo(text: string, options: ParseSsOptions = {}): SsParse
     const s = r.socket;
     const repeated =
       s.inode !== null && s.inode > 0 ? (byInode.get(s.inode) ?? 0) > 1 : s.remoteAddress !== null && (byEndpoints.get(endpointKey(s)) ?? 0) > 1;
-    if (repeated || r.infoLines + (r.inline ? 1 : 0) > 1) {
+    if (repeated || r.infoLines > 1) {
       suspicious++;
       if (repeated) continue;
       // Two info lines: keep the socket, not counters we cannot trust.
       sockets.push(s);
       continue;
     }
-    const info = pendingInfo.get(r);
-    if (s.protocol === 'tcp' && info !== undefined && hasTcpInfo(info)) s.tcp = parseTcpCounters(info, counters);
+    const info = r.info;
+    if (s.protocol === 'tcp' && info !== null && hasTcpInfo(info)) s.tcp = parseTcpCounters(info, counters);
     sockets.push(s);
   }
   return { sockets, skipped, suspicious };
 }
 
-/** How a socket of the table is matched to an `ss` record: by inode, else by its endpoints. */
-export function ssJoinKey(s: Pick<Connection, 'protocol' | 'family' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort'> & { inode?: number | null }): string {
-  return s.inode !== undefined && s.inode !== null && s.inode > 0 ? `#${s.inode}` : endpointKey(s);
+/**
+ * How a socket is matched across reads and with the table: its inode (a number) when it has one,
+ * else its endpoints (a string).
+ */
+export function ssJoinKey(s: Pick<Connection, 'protocol' | 'family' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort'> & { inode?: number | null }): number | string {
+  return s.inode !== undefined && s.inode !== null && s.inode > 0 ? s.inode : endpointKey(s);
+}
+
+type Endpoints = Pick<Connection, 'protocol' | 'family' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort'>;
+
+/** Endpoints → record, null where several records share them (SO_REUSEPORT listeners): ambiguous. */
+function endpointIndex(sockets: Iterable<SsSocket>): Map<string, SsSocket | null> {
+  const index = new Map<string, SsSocket | null>();
+  for (const s of sockets) {
+    const k = endpointKey(s);
+    index.set(k, index.has(k) ? null : s);
+  }
+  return index;
 }
 
 /**
- * Indexes `ss` records for joining with the socket table: by inode, and by endpoints for the ones
- * whose endpoints are unique among the records (connected sockets; a lone listener).
+ * Indexes `ss` records for joining with the socket table: by inode; by endpoints for records
+ * without one (a connection the kernel accepted that the program has not, or output without -e),
+ * and — built only if a table row without an inode asks — by endpoints over all records.
  */
 export class SsIndex {
   private readonly byInode = new Map<number, SsSocket>();
-  private readonly byEndpoints = new Map<string, SsSocket | null>();
+  private readonly inodeless: Map<string, SsSocket | null>;
+  private all: Map<string, SsSocket | null> | null = null;
 
-  constructor(sockets: readonly SsSocket[]) {
+  constructor(private readonly sockets: readonly SsSocket[]) {
+    const without: SsSocket[] = [];
     for (const s of sockets) {
       if (s.inode !== null && s.inode > 0) this.byInode.set(s.inode, s);
-      const k = endpointKey(s);
-      // null marks endpoints shared by several records (SO_REUSEPORT listeners): ambiguous.
-      this.byEndpoints.set(k, this.byEndpoints.has(k) ? null : s);
+      else without.push(s);
     }
+    this.inodeless = endpointIndex(without);
   }
 
   /** The record of a table row: by inode when the row has one, else by endpoints when unambiguous. */
-  find(row: Pick<Connection, 'protocol' | 'family' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'inode'>): SsSocket | null {
+  find(row: Endpoints & { inode?: number }): SsSocket | null {
     if (row.inode !== undefined && row.inode > 0) {
       const hit = this.byInode.get(row.inode);
       if (hit !== undefined) return hit;
+      // The same socket, seen by ss before the program accepted it (inode 0) or without -e.
+      return this.inodeless.size === 0 ? null : (this.inodeless.get(endpointKey(row)) ?? null);
     }
-    const s = this.byEndpoints.get(endpointKey(row)) ?? null;
-    // An inode mismatch means another socket (the 4-tuple was reused).
-    if (s !== null && row.inode !== undefined && row.inode > 0 && s.inode !== null && s.inode > 0 && s.inode !== row.inode) return null;
-    return s;
-  }
-
-  /** Number of records indexed by inode. */
-  get inodeCount(): number {
-    return this.byInode.size;
+    if (row.inode === 0) return this.inodeless.size === 0 ? null : (this.inodeless.get(endpointKey(row)) ?? null);
+    // A row without any inode (a reader that gives none): endpoints over every record.
+    this.all ??= endpointIndex(this.sockets);
+    return this.all.get(endpointKey(row)) ?? null;
   }
 }
 

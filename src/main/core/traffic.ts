@@ -29,7 +29,7 @@ interface Rates {
 export class TrafficSample {
   constructor(
     private readonly index: SsIndex,
-    private readonly rates: ReadonlyMap<string, Rates>,
+    private readonly rates: ReadonlyMap<number | string, Rates>,
   ) {}
 
   /** The `ss` record of a table row, or null. */
@@ -59,15 +59,15 @@ export class TrafficSample {
 
 /** Turns successive `ss` samples into per-socket rates. */
 export class TrafficMeter {
-  private last = new Map<string, Reading>();
+  private last = new Map<number | string, Reading>();
 
   /**
    * Rates since the previous sample of each socket (keyed by inode, else endpoints). Sockets no
    * longer present are forgotten.
    */
   sample(sockets: readonly SsSocket[], at: number): TrafficSample {
-    const next = new Map<string, Reading>();
-    const rates = new Map<string, Rates>();
+    const next = new Map<number | string, Reading>();
+    const rates = new Map<number | string, Rates>();
     for (const s of sockets) {
       if (s.tcp === null) continue;
       const key = ssJoinKey(s);
@@ -191,16 +191,18 @@ export function trafficByProcess(rows: Iterable<Connection>, limit = 50): Proces
  */
 export function trafficByPort(rows: Iterable<Connection>, limit = 50): PortTraffic[] {
   const list = [...rows].filter((r) => r.change !== 'closed');
-  const listening = new Set<string>();
-  for (const row of list) if (isListener(row)) listening.add(`${row.protocol}/${row.localPort}`);
-  const groups = new Map<string, { protocol: Connection['protocol']; port: number; side: 'local' | 'remote'; totals: Totals }>();
+  // Numeric ids (protocol, port, side packed): no string per row.
+  const portId = (protocol: Connection['protocol'], port: number): number => (protocol === 'tcp' ? 0 : 65_536) + port;
+  const listening = new Set<number>();
+  for (const row of list) if (isListener(row)) listening.add(portId(row.protocol, row.localPort));
+  const groups = new Map<number, { protocol: Connection['protocol']; port: number; side: 'local' | 'remote'; totals: Totals }>();
   for (const row of list) {
     if (isListener(row) || row.state === 'TIME_WAIT') continue;
-    const served = listening.has(`${row.protocol}/${row.localPort}`);
+    const served = listening.has(portId(row.protocol, row.localPort));
     const port = served ? row.localPort : row.remotePort;
     if (port === null) continue;
     const side = served ? 'local' : 'remote';
-    const id = `${row.protocol}/${port}/${side}`;
+    const id = portId(row.protocol, port) * 2 + (served ? 0 : 1);
     let g = groups.get(id);
     if (g === undefined) {
       g = { protocol: row.protocol, port, side, totals: new Totals() };

@@ -43,6 +43,7 @@ function run(port: NonNullable<typeof parentPort>, options: CollectorWorkerOptio
       tcpInfo: process.platform === 'linux' ? createSsInfoSource() : null,
       owners: createOwnerLookup(),
       portRange: readPortRange,
+      clock: () => systemClock.now(),
     }),
   });
   resolver = options.reverseDns ? createResolver() : undefined;

@@ -135,3 +135,30 @@ describe('SocketInsights', () => {
     expect(proxy.forward?.targetContainer).toBe('web');
   });
 });
+
+describe('SocketInsights read budget', () => {
+  it('spaces reads by their cost (10 % of a core by default) and says so', async () => {
+    let wall = 0;
+    const slow: TcpInfoSource & { calls: number } = {
+      calls: 0,
+      read: async () => {
+        slow.calls += 1;
+        wall += 400; // each read takes 400 ms
+        return { sockets: [sock(1, slow.calls * 1000)], notices: [] };
+      },
+    };
+    const insights = new SocketInsights({ tcpInfo: slow, clock: () => wall });
+    const settings = { traffic: true };
+    const first = await step(insights, [rowOf(sock(1, 0))], 0, settings);
+    expect(first.notices).toEqual(['Traffic is read every 4.0 s: one read takes 400 ms at this table size (kept under 10 % of a core).']);
+    await step(insights, [rowOf(sock(1, 0))], 1000, settings);
+    await step(insights, [rowOf(sock(1, 0))], 3999, settings);
+    expect(slow.calls).toBe(1);
+    const due = rowOf(sock(1, 0));
+    await step(insights, [due], 4000, settings);
+    expect(slow.calls).toBe(2);
+    expect(due.traffic?.sendRate).toBe(250);
+    const cheap = new SocketInsights({ tcpInfo: source([{ sockets: [], notices: [] }]), clock: () => 0, budget: 0.5 });
+    expect((await step(cheap, [], 0, settings)).notices).toEqual([]);
+  });
+});

@@ -151,7 +151,8 @@ describe('joining ss records with the /proc socket table recorded at the same mo
     const index = new SsIndex([s]);
     const row: Pick<Connection, 'protocol' | 'family' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'inode'> = { ...s, inode: (s.inode ?? 0) + 12345 };
     expect(index.find(row)).toBeNull();
-    expect(ssJoinKey(s)).toBe(`#${s.inode}`);
+    expect(ssJoinKey(s)).toBe(s.inode);
+    expect(ssJoinKey({ ...s, inode: 0 })).toBe(`${s.protocol}${s.family} ${s.localAddress} ${s.localPort} ${s.remoteAddress} ${s.remotePort}`);
   });
 });
 
