@@ -5,7 +5,7 @@ import { SocketInsights } from '../../../src/main/core/socket-insights';
 import type { SocketReadResult, SocketSource } from '../../../src/main/core/sources';
 import type { SsSocket, TcpInfoRead, TcpInfoSource } from '../../../src/main/core/tcp-info';
 import type { Connection } from '../../../src/shared/model';
-import { makeConnection } from '../../support/connections';
+import { makeConnection, makeSsSocket } from '../../support/connections';
 import { FakeClock } from '../../support/fake-clock';
 
 const server = (port: number, partial: Partial<Connection> = {}): Connection =>
@@ -13,24 +13,7 @@ const server = (port: number, partial: Partial<Connection> = {}): Connection =>
 const listener = makeConnection({ localPort: 8080, state: 'LISTEN', inode: 1, owners: [{ pid: 5, name: 'srv' }] });
 const udp = makeConnection({ protocol: 'udp', localPort: 5353, state: 'UNCONN', inode: 2 });
 
-function ss(inode: number, sent: number, over: Partial<SsSocket> = {}): SsSocket {
-  return {
-    protocol: 'tcp',
-    family: 4,
-    state: 'ESTABLISHED',
-    localAddress: '127.0.0.1',
-    localPort: 8080,
-    remoteAddress: '127.0.0.1',
-    remotePort: inode,
-    recvQueue: 0,
-    sendQueue: 0,
-    inode,
-    uid: 0,
-    cgroup: '/',
-    tcp: { bytesSent: sent, bytesReceived: 0, rttMs: 0.1, rttVarMs: 0.05, retransmits: 0 },
-    ...over,
-  };
-}
+const ss = (inode: number, sent: number, over: Partial<SsSocket> = {}): SsSocket => makeSsSocket({ inode, localPort: 8080, remotePort: inode, sent, ...over });
 
 const table = (rows: Connection[]): SocketSource => ({
   name: 'fake',

@@ -2,32 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { SocketInsights, type InsightsResult, type InsightsSettings } from '../../../src/main/core/socket-insights';
 import { SourceError } from '../../../src/main/core/sources';
 import type { SsSocket, TcpInfoRead, TcpInfoSource } from '../../../src/main/core/tcp-info';
-import { connectionKey } from '../../../src/shared/key';
 import type { Connection } from '../../../src/shared/model';
+import { makeSsSocket, rowOfSsSocket } from '../../support/connections';
 
-function sock(inode: number, sent: number, over: Partial<SsSocket> = {}): SsSocket {
-  return {
-    protocol: 'tcp',
-    family: 4,
-    state: 'ESTABLISHED',
-    localAddress: '127.0.0.1',
-    localPort: 5000 + inode,
-    remoteAddress: '127.0.0.1',
-    remotePort: 80,
-    recvQueue: 0,
-    sendQueue: 0,
-    inode,
-    uid: 33,
-    cgroup: '/system.slice/web.service',
-    tcp: { bytesSent: sent, bytesReceived: 0, rttMs: 1, rttVarMs: 0.5, retransmits: 0 },
-    ...over,
-  };
-}
-
-function rowOf(s: SsSocket, over: Partial<Connection> = {}): Connection {
-  const base = { protocol: s.protocol, family: s.family, localAddress: s.localAddress, localPort: s.localPort, remoteAddress: s.remoteAddress, remotePort: s.remotePort, inode: s.inode ?? 0 };
-  return { key: connectionKey(base), ...base, state: s.state, owners: [{ pid: 1, name: 'web' }], ownerVisibility: 'visible', ...over };
-}
+const sock = (inode: number, sent: number, over: Partial<SsSocket> = {}): SsSocket =>
+  makeSsSocket({ inode, localPort: 5000 + inode, remotePort: 80, uid: 33, cgroup: '/system.slice/web.service', sent, ...over });
+const rowOf = (s: SsSocket, over: Partial<Connection> = {}): Connection => rowOfSsSocket(s, { owners: [{ pid: 1, name: 'web' }], ownerVisibility: 'visible', ...over });
 
 /** A source answering from a queue of reads (an Error rejects). */
 function source(reads: Array<TcpInfoRead | Error>): TcpInfoSource & { calls: number } {

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSsInfo, type SsSocket } from '../../../src/main/core/tcp-info';
 import { annotateTraffic, TrafficMeter, trafficByPort, trafficByProcess, trafficTotals } from '../../../src/main/core/traffic';
-import { connectionKey } from '../../../src/shared/key';
 import type { Connection, TrafficInfo } from '../../../src/shared/model';
+import { makeSsSocket, rowOfSsSocket } from '../../support/connections';
 
 const FIXTURES = join(__dirname, '../../fixtures/linux');
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'latin1');
@@ -14,30 +14,9 @@ const meta = JSON.parse(fixture('ss-info.meta.json')) as {
 };
 
 /** A socket with counters, for rate arithmetic. */
-function sock(inode: number, sent: number | null, received: number | null, over: Partial<SsSocket> = {}): SsSocket {
-  return {
-    protocol: 'tcp',
-    family: 4,
-    state: 'ESTABLISHED',
-    localAddress: '127.0.0.1',
-    localPort: 40000 + inode,
-    remoteAddress: '127.0.0.1',
-    remotePort: 8080,
-    recvQueue: 0,
-    sendQueue: 0,
-    inode,
-    uid: 0,
-    cgroup: '/',
-    tcp: { bytesSent: sent, bytesReceived: received, rttMs: 0.5, rttVarMs: 0.25, retransmits: 0 },
-    ...over,
-  };
-}
-
-/** The table row of a socket. */
-function rowOf(s: SsSocket, over: Partial<Connection> = {}): Connection {
-  const base = { protocol: s.protocol, family: s.family, localAddress: s.localAddress, localPort: s.localPort, remoteAddress: s.remoteAddress, remotePort: s.remotePort, inode: s.inode ?? 0 };
-  return { key: connectionKey(base), ...base, state: s.state, owners: [], ownerVisibility: 'none', ...over };
-}
+const sock = (inode: number, sent: number | null, received: number | null, over: Partial<SsSocket> = {}): SsSocket =>
+  makeSsSocket({ inode, localPort: 40000 + inode, sent, received, ...over });
+const rowOf = rowOfSsSocket;
 
 describe('TrafficMeter on two recorded samples 1 s apart', () => {
   const [t1, t2] = meta.capturedAt;
