@@ -5,7 +5,11 @@
 // baselines measured in the same run:
 //
 //   poll        one poll (read + diff + aggregates + history + delta to the host thread), CPU and
-//               wall, vs `ss -tuanp` and vs bare si.networkConnections()
+//               wall, vs `ss -tuanp` and vs bare si.networkConnections() (traffic off)
+//   traffic     a poll that reads per-connection traffic (`ss -tuine` + parse + rates, owner hints,
+//               health) as a ratio of the poll without it (polls spaced so each one reads: reads
+//               are spaced by their cost, ≤ 10 % of a core), and the steady 1 Hz CPU with traffic
+//               on vs off (what it costs over time)
 //   event loop  p99 delay of the host thread while the worker polls every 500 ms, vs calling
 //               si.networkConnections() on that thread at the same rate, and vs the idle thread
 //               (the machine's noise floor); perf_hooks.monitorEventLoopDelay at its default 10 ms
@@ -67,21 +71,35 @@ async function main() {
       // The noise floor of this thread's event loop on this machine right now (no polling at all).
       r.loopIdle = await loopDelay(3000);
       const rssNoHost = process.memoryUsage().rss;
-      host = new CollectorHost({ workerPath: WORKER, pollIntervalMs: 1000, closedRetentionMs: 10_000, socketSource: 'auto', paused: false });
+      host = new CollectorHost({ workerPath: WORKER, pollIntervalMs: 1000, closedRetentionMs: 10_000, socketSource: 'auto', paused: false, trafficEnabled: false });
       const first = await host.getSnapshot();
       r.rows = first.rows.length;
       r.source = first.status.source;
       // One poll at a time: resume polls at once; pause again when its delta arrives.
       await host.pause();
       await sleep(300);
-      r.poll = await measure(RUNS, async () => {
+      const onePoll = async () => {
         const delta = nextDelta(host);
         await host.resume();
         const d = await delta;
         await host.pause();
         return { wall: d.status.durationMs };
-      });
+      };
+      r.poll = await measure(RUNS, onePoll);
       log(`collector poll (${r.rows} rows, ${r.source})`, r.poll);
+      // The same poll with traffic collection on; off again afterwards so later phases compare as before.
+      await host.setOptions({ trafficEnabled: true });
+      // Wait out the read budget before each poll so every measured poll reads ss.
+      let spacing = 1000;
+      r.pollTraffic = await measure(RUNS, async () => {
+        await sleep(spacing);
+        const m = await onePoll();
+        spacing = Math.max(1000, m.wall * 12);
+        return m;
+      });
+      await host.setOptions({ trafficEnabled: false });
+      log('collector poll with traffic', r.pollTraffic);
+      console.log(`  traffic collection: ×${(r.pollTraffic.cpu / r.poll.cpu).toFixed(2)} CPU of the poll without it (+${(r.pollTraffic.cpu - r.poll.cpu).toFixed(0)} ms)`);
 
       // Host-thread event loop while the worker polls every 500 ms.
       await host.setOptions({ pollIntervalMs: 500 });
@@ -93,9 +111,15 @@ async function main() {
       // Steady 1 Hz cost.
       await sleep(2000);
       r.steady = await steadyCpu(10_000);
+      await host.setOptions({ trafficEnabled: true });
+      await sleep(2000);
+      r.steadyTraffic = await steadyCpu(10_000);
+      await host.setOptions({ trafficEnabled: false });
+      await sleep(1000);
       // Memory while polling, before the churn phase fetches (and stringifies) full snapshots.
       r.rssHost = process.memoryUsage().rss - rssNoHost;
       r.rss = process.memoryUsage().rss;
+      console.log(`  steady 1 Hz with traffic on: ${(r.steadyTraffic * 100).toFixed(1)} % of a core (off: ${(r.steady * 100).toFixed(1)} %)`);
       console.log(`  host event-loop p99 ${r.loopHost.p99.toFixed(1)} ms (max ${r.loopHost.max.toFixed(1)}; idle thread p99 ${r.loopIdle.p99.toFixed(1)}); steady 1 Hz ${(r.steady * 100).toFixed(1)} % of a core`);
 
       // Delta size at 1 % churn.
@@ -140,6 +164,7 @@ async function main() {
     results.push(r);
   }
   console.log('\n' + summaryTable(results));
+  console.log('\n' + trafficTable(results));
   console.log(JSON.stringify({ runs: RUNS, rssBefore, results }));
 }
 
@@ -257,6 +282,19 @@ function summaryTable(results) {
   for (const r of results) {
     lines.push(
       `| ${r.pairs} | ${r.rows} | ${(r.poll.cpu / r.ss.cpu).toFixed(2)}× (${r.poll.cpu.toFixed(0)} vs ${r.ss.cpu.toFixed(0)} ms) | ${(r.poll.cpu / r.si.cpu).toFixed(2)}× (si ${r.si.cpu.toFixed(0)} ms = ${(r.si.cpu / r.ss.cpu).toFixed(2)}× ss) | ${(r.poll.wall / r.ss.wall).toFixed(2)}× (${r.poll.wall.toFixed(0)} vs ${r.ss.wall.toFixed(0)} ms) | ${r.loopHost.p99.toFixed(1)} ms (${(r.loopHost.p99 / r.loopSi.p99).toFixed(2)}× of ${r.loopSi.p99.toFixed(1)} ms; idle ${r.loopIdle.p99.toFixed(1)} ms) | ${pct(r.steady)} of a core${r.naive ? ` (${(r.steady / r.naive).toFixed(3)}× naive ${pct(r.naive)})` : ''} | ${pct(r.deltaBytes / r.snapshotBytes)} (${(r.deltaBytes / 1024).toFixed(0)} of ${(r.snapshotBytes / 1024).toFixed(0)} KiB; ${pct(r.churn)}) | ${(r.rss / 1e6).toFixed(0)} MB (+${(r.rssHost / 1e6).toFixed(0)} MB) |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function trafficTable(results) {
+  const lines = [
+    '| pairs | rows | poll CPU, traffic off | poll CPU reading traffic | ratio | poll wall off / reading | steady 1 Hz off | steady 1 Hz on | ratio |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results) {
+    lines.push(
+      `| ${r.pairs} | ${r.rows} | ${r.poll.cpu.toFixed(0)} ms | ${r.pollTraffic.cpu.toFixed(0)} ms | ×${(r.pollTraffic.cpu / r.poll.cpu).toFixed(2)} | ${r.poll.wall.toFixed(0)} / ${r.pollTraffic.wall.toFixed(0)} ms | ${pct(r.steady)} | ${pct(r.steadyTraffic)} | ×${(r.steadyTraffic / r.steady).toFixed(2)} |`,
     );
   }
   return lines.join('\n');

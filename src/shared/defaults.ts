@@ -1,5 +1,5 @@
 /** Default values shared by main (the settings store) and the renderer (forms before load). */
-import type { Settings } from './model';
+import type { HealthSettings, Settings } from './model';
 
 /** Settings a new installation starts with. */
 export const DEFAULT_SETTINGS: Settings = {
@@ -10,4 +10,13 @@ export const DEFAULT_SETTINGS: Settings = {
   reverseDns: false,
   socketSource: 'auto',
   notifications: { probeDown: true, probeUp: true, newListener: true, newlyExposed: true },
+};
+
+/** Health thresholds when Settings.health is unset. */
+export const DEFAULT_HEALTH_SETTINGS: HealthSettings = {
+  closeWaitPerProcess: 10,
+  synSentAfterMs: 5000,
+  acceptQueueRatio: 1,
+  ephemeralPortsRatio: 0.7,
+  notify: true,
 };

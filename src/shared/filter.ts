@@ -11,9 +11,16 @@
  * ipv4, ipv6, listening, established, exposed (a listener reachable beyond loopback), new, changed,
  * closed. Any other word is free text matched against addresses, process, service, host and state.
  * A leading `-` or `!` negates a term.
+ *
+ * Traffic and health (kernel counters, Linux): `rate>10k` (bytes per second, both directions
+ * together), `bytes>=1M` (bytes sent and received so far), with `>`, `>=`, `<`, `<=` or `=` and no
+ * spaces; sizes take k/M/G/T (×1000) or Ki/Mi/Gi/Ti (×1024), an optional `B`, and `/s` on rates.
+ * A socket without counters (UDP, not yet measured) matches no comparison. `health:close-wait`
+ * (syn-sent, accept-queue, ephemeral-ports, shadowed-listener, or `any`) keeps the rows a health
+ * signal involves.
  */
-import type { Connection, SocketState } from './model';
-import { SOCKET_STATES } from './model';
+import type { Connection, HealthKind, SocketState } from './model';
+import { HEALTH_KINDS, SOCKET_STATES } from './model';
 import { formatEndpoint, isIpLiteral } from './net';
 
 /** One parsed condition. */
@@ -26,7 +33,12 @@ export type FilterTerm =
   | { kind: 'text'; field: 'proc' | 'addr' | 'host' | 'service' | 'user' | 'any'; values: string[]; negate: boolean }
   | { kind: 'exposure'; values: Array<'loopback' | 'all-interfaces' | 'specific'>; negate: boolean }
   | { kind: 'exposed'; negate: boolean }
-  | { kind: 'change'; values: Array<'new' | 'changed' | 'closed'>; negate: boolean };
+  | { kind: 'change'; values: Array<'new' | 'changed' | 'closed'>; negate: boolean }
+  | { kind: 'measure'; measure: 'rate' | 'bytes'; op: Comparison; value: number; negate: boolean }
+  | { kind: 'health'; kinds: HealthKind[] | 'any'; negate: boolean };
+
+/** A comparison of a `rate`/`bytes` term. */
+export type Comparison = '>' | '>=' | '<' | '<=' | '=';
 
 /** A parsed filter: an empty list matches everything. */
 export interface Filter {
@@ -66,6 +78,7 @@ export const FILTER_KEYS = [
   'user',
   'exposure',
   'change',
+  'health',
 ] as const;
 
 const KEY_ALIASES: Record<string, (typeof FILTER_KEYS)[number]> = {
@@ -206,6 +219,8 @@ function keyTerm(key: (typeof FILTER_KEYS)[number], rawValues: string[], negate:
         values: rawValues.map((value) => pickList(value, { new: 'new', changed: 'changed', closed: 'closed' }, 'a change', position)),
         negate,
       };
+    case 'health':
+      return { kind: 'health', kinds: parseHealthKinds(rawValues, position), negate };
     case 'proc':
     case 'addr':
     case 'host':
@@ -213,6 +228,40 @@ function keyTerm(key: (typeof FILTER_KEYS)[number], rawValues: string[], negate:
     case 'user':
       return { kind: 'text', field: key, values: rawValues.map((value) => value.toLowerCase()), negate };
   }
+}
+
+function parseHealthKinds(values: string[], position: number): HealthKind[] | 'any' {
+  const kinds: HealthKind[] = [];
+  for (const value of values) {
+    const word = value.toLowerCase().replace(/_/g, '-');
+    if (word === 'any') return 'any';
+    if (!(HEALTH_KINDS as readonly string[]).includes(word)) {
+      throw new FilterSyntaxError(`"${value}" is not a health signal (${[...HEALTH_KINDS, 'any'].join(', ')})`, position);
+    }
+    kinds.push(word as HealthKind);
+  }
+  return kinds;
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, ki: 1024, mi: 1024 ** 2, gi: 1024 ** 3, ti: 1024 ** 4 };
+
+/** `rate>10k`, `bytes<=1.5MiB`, `rate>=2M/s`: a traffic comparison, or null when the token is not one. */
+function measureTerm(text: string, negate: boolean, position: number): FilterTerm | null {
+  const m = /^(rate|bytes)(>=|<=|>|<|=)(.*)$/i.exec(text);
+  if (!m) return null;
+  const measure = (m[1] as string).toLowerCase() as 'rate' | 'bytes';
+  const op = m[2] as Comparison;
+  const amount = /^(\d{1,15}(?:\.\d{1,6})?)([kmgt]i?)?b?(\/s)?$/i.exec(m[3] as string);
+  if (!amount || (amount[3] !== undefined && measure === 'bytes')) {
+    throw new FilterSyntaxError(
+      measure === 'rate'
+        ? `"${m[3] as string}" is not a rate (bytes per second like 500, 10k, 1.5M or 2MiB/s)`
+        : `"${m[3] as string}" is not a byte count (like 500, 10k, 1.5M or 2GiB)`,
+      position,
+    );
+  }
+  const unit = SIZE_UNITS[(amount[2] ?? '').toLowerCase()] ?? 1;
+  return { kind: 'measure', measure, op, value: Number(amount[1]) * unit, negate };
 }
 
 const BARE_WORDS: Record<string, (negate: boolean) => FilterTerm> = {
@@ -236,6 +285,8 @@ function parseToken(token: Token): FilterTerm {
     negate = true;
     text = text.slice(1);
   }
+  const measured = token.quoted ? null : measureTerm(text, negate, token.position);
+  if (measured !== null) return measured;
   const colon = text.indexOf(':');
   const keyWord = colon > 0 ? text.slice(0, colon).toLowerCase() : '';
   if (colon > 0 && /^[a-z]+$/.test(keyWord)) {
@@ -296,7 +347,10 @@ function termValueCount(term: FilterTerm): number {
     case 'change':
       return term.values.length;
     case 'exposed':
+    case 'measure':
       return 1;
+    case 'health':
+      return term.kinds === 'any' ? 1 : term.kinds.length;
   }
 }
 
@@ -362,6 +416,36 @@ function termMatches(term: FilterTerm, c: Connection, cache: Haystacks): boolean
       const texts = haystack(c, term.field, cache);
       return term.values.some((value) => texts.some((s) => s.includes(value)));
     }
+    case 'measure': {
+      const amount = measureOf(c, term.measure);
+      return amount !== null && compare(amount, term.op, term.value);
+    }
+    case 'health':
+      return c.health !== undefined && c.health.length > 0 && (term.kinds === 'any' || c.health.some((k) => (term.kinds as HealthKind[]).includes(k)));
+  }
+}
+
+/** Both directions together; null when neither is known (UDP, not measured yet). */
+function measureOf(c: Connection, measure: 'rate' | 'bytes'): number | null {
+  const t = c.traffic;
+  if (t == null) return null;
+  const [a, b] = measure === 'rate' ? [t.sendRate, t.recvRate] : [t.bytesSent, t.bytesReceived];
+  if (a === null && b === null) return null;
+  return (a ?? 0) + (b ?? 0);
+}
+
+function compare(amount: number, op: Comparison, value: number): boolean {
+  switch (op) {
+    case '>':
+      return amount > value;
+    case '>=':
+      return amount >= value;
+    case '<':
+      return amount < value;
+    case '<=':
+      return amount <= value;
+    case '=':
+      return amount === value;
   }
 }
 

@@ -86,6 +86,8 @@ export interface ForwardInfo {
   targetPort: number | null;
   /** Human description, for example `ssh -L 8080:db:5432`. */
   via: string;
+  /** The container the target address belongs to (docker-proxy), where its runtime's metadata is readable. */
+  targetContainer?: string | null;
 }
 
 /**
@@ -127,6 +129,113 @@ export type NatRulesResult =
       reason: string;
     };
 
+/**
+ * Kernel TCP counters of one socket and the rates between two polls (Linux tcp_info, read without
+ * root through iproute2 `ss`). UDP keeps no such counters: its rows carry `traffic: null`.
+ */
+export interface TrafficInfo {
+  /** Bytes the peer acknowledged (SYN and FIN count one each); null on a kernel without the counter. */
+  bytesSent: number | null;
+  bytesReceived: number | null;
+  /** Bytes per second since the previous poll; null when unknowable (first sample, a gap, a counter reset). */
+  sendRate: number | null;
+  recvRate: number | null;
+  /** Smoothed round-trip time and its variation, ms; null before the first measurement. */
+  rttMs: number | null;
+  rttVarMs: number | null;
+  /** Segments retransmitted over the socket's life. */
+  retransmits: number;
+  /** Bytes not yet acknowledged by the peer; for a listener, its backlog. */
+  sendQueue: number;
+  /** Bytes not yet read by the program; for a listener, connections waiting to be accepted. */
+  recvQueue: number;
+}
+
+/**
+ * Who owns a socket whose process we may not see, as far as the kernel tells any user: the cgroup
+ * the socket was made in (a systemd unit, a container), else its owner uid. Labelled with where
+ * it came from, e.g. `unit nginx.service (from cgroup)`.
+ */
+export interface OwnerHint {
+  /** What the UI shows, with its source in words. */
+  label: string;
+  /** cgroup: the socket's cgroup path; container-metadata: plus the runtime's own files; socket-uid: only the uid. */
+  source: 'cgroup' | 'container-metadata' | 'socket-uid';
+  /** high: names the unit or container; medium: a session or slice; low: only the user. */
+  confidence: 'high' | 'medium' | 'low';
+  unit?: string;
+  container?: { runtime: string; id: string; name: string | null };
+  uid?: number | null;
+  user?: string | null;
+  cgroup?: string | null;
+}
+
+/** Socket health signal kinds (see HealthSignal). */
+export const HEALTH_KINDS = ['close-wait', 'syn-sent', 'accept-queue', 'ephemeral-ports', 'shadowed-listener'] as const;
+
+/** One of {@link HEALTH_KINDS}. */
+export type HealthKind = (typeof HEALTH_KINDS)[number];
+
+/** A problem the socket table shows, with what it means in plain words. */
+export interface HealthSignal {
+  /** Stable while the problem lasts, e.g. `close-wait:pid:1234`. */
+  id: string;
+  kind: HealthKind;
+  severity: 'warning' | 'critical';
+  title: string;
+  /** What it means and what to do, in plain words. */
+  explanation: string;
+  /** Keys of the rows involved (capped). */
+  rowKeys: string[];
+  processes: Array<{ pid: number | null; name: string }>;
+  /** The measured value and the threshold it crossed (count, ms or ratio, per kind). */
+  value: number;
+  threshold: number;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+/** Thresholds of the health signals (Settings.health). */
+export interface HealthSettings {
+  /** CLOSE_WAIT sockets in one process before it reads as not closing them. */
+  closeWaitPerProcess: number;
+  /** How long a connection may stay in SYN_SENT, ms. */
+  synSentAfterMs: number;
+  /** Accept queue length / backlog at which a listener reads as not accepting (1 = at the backlog). */
+  acceptQueueRatio: number;
+  /** Share of the ephemeral port range in use (toward one destination) that reads as pressure. */
+  ephemeralPortsRatio: number;
+  /** Desktop notifications for new signals (rate-limited). */
+  notify: boolean;
+}
+
+/** Traffic summed over a group of sockets (a process, a port). */
+export interface TrafficTotals {
+  /** Sums over the sockets with known rates; null when none has one. */
+  sendRate: number | null;
+  recvRate: number | null;
+  bytesSent: number | null;
+  bytesReceived: number | null;
+  /** TCP sockets whose counters are known. */
+  measured: number;
+  /** Sockets without counters (UDP, not sampled yet). */
+  unmeasured: number;
+}
+
+/** Traffic of one process. */
+export interface ProcessTraffic extends TrafficTotals {
+  pid: number | null;
+  name: string;
+}
+
+/** Traffic of the connections on one port. */
+export interface PortTraffic extends TrafficTotals {
+  protocol: Protocol;
+  port: number;
+  /** local: connections a listener of this machine serves; remote: this machine as a client of that port. */
+  side: 'local' | 'remote';
+}
+
 /** How a row moved in the last poll, for the table's colours (TCPView: green, yellow, red). */
 export type RowChange = 'new' | 'changed' | 'closed' | null;
 
@@ -153,6 +262,12 @@ export interface Connection {
   /** Listeners (and unconnected UDP) only. */
   exposure?: Exposure | null;
   forward?: ForwardInfo | null;
+  /** Kernel counters (Linux); null = none for this socket (UDP, TIME_WAIT); absent = not collected. */
+  traffic?: TrafficInfo | null;
+  /** Who owns it when the process is hidden (cgroup, uid). */
+  ownerHint?: OwnerHint | null;
+  /** Health signals this row is part of. */
+  health?: HealthKind[];
   firstSeen?: number;
   lastSeen?: number;
   change?: RowChange;
@@ -216,6 +331,9 @@ export interface Aggregates {
   byProcess: ProcessAggregate[];
   byRemoteHost: RemoteHostAggregate[];
   byState: Partial<Record<SocketState, number>>;
+  /** Traffic per process and per local port, busiest first (when traffic is collected). */
+  trafficByProcess?: ProcessTraffic[];
+  trafficByPort?: PortTraffic[];
 }
 
 /** Live counters for the tray and status bar. */
@@ -237,6 +355,8 @@ export interface Snapshot {
   rows: Connection[];
   aggregates: Aggregates;
   counters: Counters;
+  /** Socket health signals in force. */
+  health?: HealthSignal[];
 }
 
 /**
@@ -252,6 +372,8 @@ export interface SnapshotDelta {
   aggregates: Aggregates;
   counters: Counters;
   status: PollStatus;
+  /** Socket health signals in force (the whole list: it is short). */
+  health?: HealthSignal[];
 }
 
 /** Probe kinds. */
@@ -416,6 +538,10 @@ export interface Settings {
     newListener: boolean;
     newlyExposed: boolean;
   };
+  /** Per-connection traffic from kernel counters (Linux; default on there). */
+  trafficEnabled?: boolean;
+  /** Socket health thresholds; defaults in DEFAULT_HEALTH_SETTINGS. */
+  health?: HealthSettings;
 }
 
 /** Which stretch of history to read. */
@@ -480,6 +606,14 @@ export const EXPORT_COLUMNS = [
   'change',
   'exposure',
   'forward',
+  'bytes_sent',
+  'bytes_received',
+  'send_rate',
+  'recv_rate',
+  'rtt_ms',
+  'retransmits',
+  'health',
+  'owner_hint',
 ] as const;
 
 /** One of {@link EXPORT_COLUMNS}. */

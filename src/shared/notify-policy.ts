@@ -15,7 +15,9 @@ import type { ProbeResult, Settings, SnapshotDelta } from './model';
 /** A newsworthy event (tray icon, notifications). */
 export type Notice =
   | { kind: 'probe-down' | 'probe-up'; probeId: string; label: string; message: string; at: number }
-  | { kind: 'new-listener' | 'newly-exposed'; key: string; endpoint: string; process: string | null; at: number };
+  | { kind: 'new-listener' | 'newly-exposed'; key: string; endpoint: string; process: string | null; at: number }
+  /** A socket health signal appeared (already rate-limited and filtered by Settings.health.notify). */
+  | { kind: 'health'; id: string; title: string; message: string; at: number };
 
 /** Rate limits of {@link decideNotification}. */
 export const NOTIFY_LIMITS = {
@@ -40,8 +42,8 @@ export type NotifyDecision =
   | { notify: true; title: string; body: string; record: SentNotification }
   | { notify: false; reason: 'muted' | 'repeat' | 'rate-limited' };
 
-/** The setting that mutes each kind. */
-const SETTING_OF: Record<NoticeKind, keyof Settings['notifications']> = {
+/** The setting that mutes each kind (health is muted by Settings.health.notify before it gets here). */
+const SETTING_OF: Record<Exclude<NoticeKind, 'health'>, keyof Settings['notifications']> = {
   'probe-down': 'probeDown',
   'probe-up': 'probeUp',
   'new-listener': 'newListener',
@@ -50,7 +52,7 @@ const SETTING_OF: Record<NoticeKind, keyof Settings['notifications']> = {
 
 /** The probe id or socket key a notice is about. */
 export function noticeSubject(notice: Notice): string {
-  return 'probeId' in notice ? notice.probeId : notice.key;
+  return 'probeId' in notice ? notice.probeId : 'key' in notice ? notice.key : notice.id;
 }
 
 /**
@@ -96,6 +98,8 @@ function textOf(notice: Notice): { title: string; body: string } {
         title: `Now reachable from the network: ${notice.endpoint}`,
         body: `${notice.process ?? 'An unknown process'} accepts connections from other machines on ${notice.endpoint}.`,
       };
+    case 'health':
+      return { title: notice.title, body: notice.message };
   }
 }
 
@@ -106,7 +110,7 @@ export function decideNotification(
   history: readonly SentNotification[],
   now: number,
 ): NotifyDecision {
-  if (!notifications[SETTING_OF[notice.kind]]) return { notify: false, reason: 'muted' };
+  if (notice.kind !== 'health' && !notifications[SETTING_OF[notice.kind]]) return { notify: false, reason: 'muted' };
   const subject = noticeSubject(notice);
   const recent = history.filter((sent) => sent.kind === notice.kind && now - sent.at >= 0);
   if (recent.some((sent) => sent.subject === subject && now - sent.at < NOTIFY_LIMITS.repeatWindowMs)) {

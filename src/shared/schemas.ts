@@ -223,6 +223,17 @@ const settingsEntries = {
     newListener: v.boolean('notifications.newListener must be true or false'),
     newlyExposed: v.boolean('notifications.newlyExposed must be true or false'),
   }),
+  // Optional, so settings files written before these existed still load.
+  trafficEnabled: v.optional(v.boolean('trafficEnabled must be true or false')),
+  health: v.optional(
+    v.strictObject({
+      closeWaitPerProcess: int('health.closeWaitPerProcess', 1, 1_000_000, ''),
+      synSentAfterMs: int('health.synSentAfterMs', 1000, 600_000, ' ms'),
+      acceptQueueRatio: v.pipe(v.number('health.acceptQueueRatio must be a number'), v.minValue(0.1, 'health.acceptQueueRatio must be at least 0.1'), v.maxValue(1, 'health.acceptQueueRatio must be at most 1')),
+      ephemeralPortsRatio: v.pipe(v.number('health.ephemeralPortsRatio must be a number'), v.minValue(0.1, 'health.ephemeralPortsRatio must be at least 0.1'), v.maxValue(1, 'health.ephemeralPortsRatio must be at most 1')),
+      notify: v.boolean('health.notify must be true or false'),
+    }),
+  ),
 };
 
 /** Settings, every field required (what the store holds). */

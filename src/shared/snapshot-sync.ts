@@ -4,7 +4,7 @@
  * higher seq, and re-fetch the snapshot on a gap.
  */
 import type { PortwatchApi, Unsubscribe } from './api';
-import type { Aggregates, Connection, Counters, PollStatus, Snapshot, SnapshotDelta } from './model';
+import type { Aggregates, Connection, Counters, HealthSignal, PollStatus, Snapshot, SnapshotDelta } from './model';
 
 /** The table as a client holds it. */
 export interface SyncedTable {
@@ -15,6 +15,8 @@ export interface SyncedTable {
   aggregates: Aggregates;
   counters: Counters;
   status: PollStatus;
+  /** Socket health signals in force (when the collector reports them). */
+  health?: HealthSignal[];
 }
 
 /** Builds a client table from a full snapshot. */
@@ -27,6 +29,7 @@ export function tableFromSnapshot(snapshot: Snapshot): SyncedTable {
     aggregates: snapshot.aggregates,
     counters: snapshot.counters,
     status: snapshot.status,
+    ...(snapshot.health === undefined ? {} : { health: snapshot.health }),
   };
 }
 
@@ -43,6 +46,7 @@ export function applyDelta(table: SyncedTable, delta: SnapshotDelta): void {
   table.aggregates = delta.aggregates;
   table.counters = delta.counters;
   table.status = delta.status;
+  if (delta.health !== undefined) table.health = delta.health;
 }
 
 /** How a delta relates to the table: stale (already applied), next, or after a gap. */

@@ -93,6 +93,13 @@ describe('pruneHistory', () => {
     ];
     expect(pruneHistory(history, 70_000).map((s) => s.subject)).toEqual(['b']);
   });
+
+  it('shows health notices in their own words, limited like the other kinds (muting is Settings.health.notify, upstream)', () => {
+    const health = (id: string, at = 0): Notice => ({ kind: 'health', id, title: `Signal ${id}`, message: 'why', at });
+    const muted = { probeDown: false, probeUp: false, newListener: false, newlyExposed: false };
+    expect(decideNotification(health('x'), muted, [], 0)).toMatchObject({ notify: true, title: 'Signal x', body: 'why', record: { kind: 'health', subject: 'x' } });
+    expect(run([0, 1, 2, 3].map((i) => ({ notice: health(`s${i}`), now: i })))).toEqual(['Signal s0', 'Signal s1', 'Signal s2', null]);
+  });
 });
 
 describe('noticesFromDelta', () => {

@@ -1,5 +1,6 @@
 /** Builders for model values in tests. */
 import { connectionKey } from '../../src/shared/key';
+import type { SsSocket } from '../../src/main/core/tcp-info';
 import type { Aggregates, Connection, Counters, PollStatus, SnapshotDelta } from '../../src/shared/model';
 
 /** A connection with sensible defaults; the key is derived unless given. */
@@ -66,4 +67,31 @@ export function addedDelta(seq: number, added: Connection[]): SnapshotDelta {
     counters: countersOf(added),
     status: okStatus(),
   };
+}
+
+/** An `ss` record of an established loopback TCP socket with counters; `sent`/`received` fill tcp. */
+export function makeSsSocket(over: Partial<SsSocket> & { sent?: number | null; received?: number | null } = {}): SsSocket {
+  const { sent = 0, received = 0, ...rest } = over;
+  return {
+    protocol: 'tcp',
+    family: 4,
+    state: 'ESTABLISHED',
+    localAddress: '127.0.0.1',
+    localPort: 40000,
+    remoteAddress: '127.0.0.1',
+    remotePort: 8080,
+    recvQueue: 0,
+    sendQueue: 0,
+    inode: 1,
+    uid: 0,
+    cgroup: '/',
+    tcp: { bytesSent: sent, bytesReceived: received, rttMs: 0.5, rttVarMs: 0.25, retransmits: 0 },
+    ...rest,
+  };
+}
+
+/** The table row of an `ss` record (same endpoints and inode). */
+export function rowOfSsSocket(s: SsSocket, over: Partial<Connection> = {}): Connection {
+  const base = { protocol: s.protocol, family: s.family, localAddress: s.localAddress, localPort: s.localPort, remoteAddress: s.remoteAddress, remotePort: s.remotePort, inode: s.inode ?? 0 };
+  return { key: connectionKey(base), ...base, state: s.state, owners: [], ownerVisibility: 'none', ...over };
 }

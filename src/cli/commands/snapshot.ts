@@ -4,6 +4,10 @@ import type { PollStatus, SnapshotDocument } from '../../shared/model';
 import type { SocketSourceKind } from '../../main/node/socket-source';
 import { createSocketSource } from '../../main/node/socket-source';
 import { RelayTracker } from '../../main/core/relays';
+import { SocketInsights } from '../../main/core/socket-insights';
+import { createOwnerLookup } from '../../main/node/owner-lookup';
+import { readPortRange } from '../../main/node/port-range';
+import { createSsInfoSource } from '../../main/node/ss-info';
 import { SourceError } from '../../main/core/sources';
 import { exportChunks, exportDiff } from '../../shared/export';
 import { describeDiffCounts } from '../../shared/export/diff';
@@ -158,11 +162,14 @@ export async function takeSnapshot(source: SocketSourceKind, now: () => number =
   const started = now();
   let status: PollStatus;
   let rows: SnapshotDocument['rows'] = [];
+  // Kernel counters (bytes, RTT, queues; no rates from one read), owner hints and health (Linux).
+  const insights = new SocketInsights({ tcpInfo: process.platform === 'linux' ? createSsInfoSource() : null, owners: createOwnerLookup(), portRange: readPortRange });
   try {
-    const result = await reader.read();
+    const [result] = await Promise.all([reader.read(), insights.refresh(started, { traffic: true })]);
     rows = result.rows;
     relays?.observe(rows);
-    status = statusOf(true, null, null, now() - started, now(), result.source, result.notices);
+    const found = insights.enrich(rows, now(), { traffic: true });
+    status = statusOf(true, null, null, now() - started, now(), result.source, [...result.notices, ...found.notices]);
   } catch (error) {
     const kind = error instanceof SourceError ? error.kind : 'other';
     const message = error instanceof Error ? error.message : String(error);

@@ -6,7 +6,7 @@
  * A failed read never throws out of `tick()`: it becomes an error status and a history gap, and the
  * table stays as it was (closed rows still expire on time).
  */
-import type { Aggregates, Counters, History, HistoryWindow, InterfaceRate, PollStatus, Settings, Snapshot, SnapshotDelta } from '../../shared/model';
+import type { Aggregates, Counters, HealthSignal, History, HistoryWindow, InterfaceRate, PollStatus, Settings, Snapshot, SnapshotDelta } from '../../shared/model';
 import type { Clock, TimerHandle } from './clock';
 import { ConnectionTable } from './diff';
 import type { TableDiff } from './diff';
@@ -17,9 +17,10 @@ import { InterfaceRates } from './rates';
 import { RelayTracker } from './relays';
 import { DEFAULT_POLL_TIMEOUT_MS, checkPollInterval, describePollError } from './poller';
 import type { HostNameResolver, InterfaceStatsSource, SocketReadResult, SocketSource } from './sources';
+import type { SocketInsights } from './socket-insights';
 
 /** The settings the collector follows. */
-export type CollectorSettings = Pick<Settings, 'pollIntervalMs' | 'closedRetentionMs' | 'reverseDns'>;
+export type CollectorSettings = Pick<Settings, 'pollIntervalMs' | 'closedRetentionMs' | 'reverseDns' | 'trafficEnabled' | 'health'>;
 
 /** Options of a {@link Collector}. */
 export interface CollectorOptions {
@@ -39,6 +40,8 @@ export interface CollectorOptions {
   markHoldMs?: number;
   /** Seq of the snapshot before the first tick (a restarted worker continues past the old seq). */
   initialSeq?: number;
+  /** Kernel socket details (traffic, owner hints, health); absent = none of them. */
+  insights?: SocketInsights;
 }
 
 type ReadOutcome = { ok: true; result: SocketReadResult } | { ok: false; message: string; kind: PollStatus['errorKind'] };
@@ -49,6 +52,7 @@ export class Collector {
   private readonly source: SocketSource;
   private readonly stats: InterfaceStatsSource | undefined;
   private readonly resolver: HostNameResolver | undefined;
+  private readonly insights: SocketInsights | undefined;
   private readonly hostname: string;
   private readonly readTimeoutMs: number;
   private settings: CollectorSettings;
@@ -64,6 +68,7 @@ export class Collector {
   private capturedAt = 0;
   private aggregates: Aggregates = { byPort: [], byProcess: [], byRemoteHost: [], byState: {} };
   private totals: TableTotals = { total: 0, established: 0, listening: 0, udp: 0 };
+  private health: HealthSignal[] = [];
   private status: PollStatus;
   /** A read that timed out and has not settled yet: no new read starts until it does. */
   private pendingRead: Promise<unknown> | null = null;
@@ -74,6 +79,7 @@ export class Collector {
     this.source = options.source;
     this.stats = options.stats;
     this.resolver = options.resolver;
+    this.insights = options.insights;
     this.hostname = options.hostname;
     this.readTimeoutMs = options.readTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS;
     this.settings = { ...options.settings };
@@ -134,16 +140,24 @@ export class Collector {
 
   private async tickUnguarded(intervalMs: number): Promise<SnapshotDelta> {
     const startedAt = this.clock.now();
-    const [outcome, interfaces] = await Promise.all([this.read(), this.readRates()]);
+    const insightSettings = { traffic: this.settings.trafficEnabled ?? true, health: this.settings.health };
+    const [outcome, interfaces] = await Promise.all([this.read(), this.readRates(), this.insights?.refresh(startedAt, insightSettings)]);
     const now = this.clock.now();
     let diff: TableDiff;
     if (outcome.ok) {
       this.relays.observe(outcome.result.rows);
       if (this.settings.reverseDns && this.resolver !== undefined) this.fillHostNames(outcome.result);
+      // Before the diff, so a change in traffic or health re-sends the row (as a detail, unmarked).
+      const found = this.insights?.enrich(outcome.result.rows, now, insightSettings, (key) => this.table.get(key)?.firstSeen);
       diff = this.table.apply(outcome.result.rows, now);
       this.newEvents.record(now, diff.newCount);
       this.closedEvents.record(now, diff.closedCount);
       this.aggregates = this.live.aggregates();
+      if (found !== undefined) {
+        this.health = found.health;
+        if (found.trafficByProcess !== undefined) this.aggregates = { ...this.aggregates, trafficByProcess: found.trafficByProcess, trafficByPort: found.trafficByPort };
+        outcome.result.notices.push(...found.notices);
+      }
       this.totals = this.live.tableTotals();
       this.store.recordOk(now, this.aggregates, interfaces.rates);
       this.status = {
@@ -184,6 +198,7 @@ export class Collector {
       aggregates: this.aggregates,
       counters: this.counters(now),
       status: this.status,
+      ...(this.insights === undefined ? {} : { health: this.health }),
     };
   }
 
@@ -197,6 +212,7 @@ export class Collector {
       rows: this.table.rows(),
       aggregates: this.aggregates,
       counters: this.counters(this.clock.now()),
+      ...(this.insights === undefined ? {} : { health: this.health }),
     };
   }
 

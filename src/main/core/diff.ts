@@ -14,7 +14,8 @@
  *   a new socket (added, `'new'`).
  * - Rows of the very first poll are the baseline: added, but unmarked (nothing "appeared").
  * - Detail updates (owner path/user/command line filled in later, a reverse-DNS name, service or
- *   exposure text) re-send the row without touching its mark: nothing happened to the socket.
+ *   exposure text, traffic counters, an owner hint, health) re-send the row without touching its
+ *   mark: nothing happened to the socket.
  *
  * `lastSeen` of a live row is the latest poll's time in `snapshot()`; an unchanged row is not re-sent
  * just for it (that would make every delta the whole table): a client takes `delta.capturedAt`.
@@ -22,7 +23,7 @@
  * A socket that outlives its process (TIME_WAIT, an orphaned FIN_WAIT) keeps its last known owners,
  * marked `exited: true`; `ownerVisibility` still says what the OS reports now (`none`).
  */
-import type { Connection, ForwardInfo, ProcessOwner, ServiceInfo } from '../../shared/model';
+import type { Connection, ForwardInfo, HealthKind, OwnerHint, ProcessOwner, ServiceInfo, TrafficInfo } from '../../shared/model';
 
 /** What one poll changed in the table. */
 export interface TableDiff {
@@ -312,7 +313,36 @@ function compareRows(previous: Connection, incoming: Connection, owners: readonl
   const pf = previous.forward ?? null;
   const inf = incoming.forward ?? null;
   if (pf !== inf && (pf === null || inf === null || !sameForward(pf, inf))) return 'details';
+  // Traffic, owner hints and health move without the socket changing state: details.
+  if (!sameTraffic(previous.traffic, incoming.traffic) || !sameHint(previous.ownerHint, incoming.ownerHint) || !sameHealth(previous.health, incoming.health)) return 'details';
   return 'same';
+}
+
+function sameTraffic(x: TrafficInfo | null | undefined, y: TrafficInfo | null | undefined): boolean {
+  // null (collected, none for this socket) and undefined (not collected) differ too.
+  if (x === y) return true;
+  if (x == null || y == null) return false;
+  return (
+    x.bytesSent === y.bytesSent &&
+    x.bytesReceived === y.bytesReceived &&
+    x.sendRate === y.sendRate &&
+    x.recvRate === y.recvRate &&
+    x.rttMs === y.rttMs &&
+    x.rttVarMs === y.rttVarMs &&
+    x.retransmits === y.retransmits &&
+    x.sendQueue === y.sendQueue &&
+    x.recvQueue === y.recvQueue
+  );
+}
+
+function sameHint(x: OwnerHint | null | undefined, y: OwnerHint | null | undefined): boolean {
+  return (x?.label ?? null) === (y?.label ?? null);
+}
+
+function sameHealth(x: HealthKind[] | undefined, y: HealthKind[] | undefined): boolean {
+  if (x === y) return true;
+  if (x === undefined || y === undefined || x.length !== y.length) return false;
+  return x.every((k, i) => k === y[i]);
 }
 
 function compareOwners(a: readonly ProcessOwner[], b: readonly ProcessOwner[]): 'same' | 'details' | 'changed' {

@@ -25,6 +25,8 @@ import { noticeFromProbeResult, noticesFromDelta } from '../../shared/notify-pol
 import { placeProbe } from '../../shared/probes';
 import { settingsSchema, validate } from '../../shared/schemas';
 import type { PortwatchService, ServiceNotice } from './service';
+import { HealthNotifier } from './health';
+import { DEFAULT_HEALTH_SETTINGS } from '../../shared/defaults';
 import type { PersistedState, SettingsStore, StateChange } from './settings-store';
 
 /** Collector settings the service forwards when the user changes them. */
@@ -33,6 +35,8 @@ export interface CollectorOptions {
   closedRetentionMs: number;
   socketSource: Settings['socketSource'];
   reverseDns: boolean;
+  trafficEnabled?: boolean;
+  health?: Settings['health'];
 }
 
 /** What the service needs from the collector (the worker-thread `CollectorHost` implements it). */
@@ -82,6 +86,8 @@ function collectorOptions(settings: Settings): CollectorOptions {
     closedRetentionMs: settings.closedRetentionMs,
     socketSource: settings.socketSource,
     reverseDns: settings.reverseDns,
+    ...(settings.trafficEnabled === undefined ? {} : { trafficEnabled: settings.trafficEnabled }),
+    ...(settings.health === undefined ? {} : { health: settings.health }),
   };
 }
 
@@ -133,6 +139,7 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
   const noticeListeners = new Set<Listener<ServiceNotice>>();
   // Rows present at start are not news; only listeners appearing later are.
   let baselineSeq: number | null = null;
+  const healthNotifier = new HealthNotifier();
 
   const decorate = (status: PollStatus): PollStatus =>
     serviceNotices.length === 0 ? status : { ...status, notices: [...status.notices, ...serviceNotices] };
@@ -148,6 +155,11 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
     collector.onDelta((delta) => {
       const decorated = { ...delta, status: decorate(delta.status) };
       deltaListeners.forEach((listener) => listener(decorated));
+      // A signal first seen in this poll is new; the notifier rate-limits them.
+      const raised = (delta.health ?? []).filter((signal) => signal.firstSeen === delta.capturedAt);
+      for (const n of healthNotifier.decide(raised, delta.capturedAt, state.settings.health?.notify ?? DEFAULT_HEALTH_SETTINGS.notify)) {
+        notify({ kind: 'health', id: n.id, title: n.title, message: n.body, at: delta.capturedAt });
+      }
       if (baselineSeq === null) {
         baselineSeq = delta.seq;
         return;

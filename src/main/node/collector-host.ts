@@ -27,6 +27,9 @@ export interface CollectorHostOptions {
   closedRetentionMs?: number;
   socketSource?: Settings['socketSource'];
   reverseDns?: boolean;
+  /** Kernel traffic counters (Linux); default on. */
+  trafficEnabled?: boolean;
+  health?: Settings['health'];
   /** Start paused. */
   paused?: boolean;
   /** Time-out of one read of the socket table, ms (default 15 s). */
@@ -71,6 +74,8 @@ export class CollectorHost {
       paused: options.paused ?? false,
       initialSeq: 0,
       readTimeoutMs: options.readTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS,
+      ...(options.trafficEnabled === undefined ? {} : { trafficEnabled: options.trafficEnabled }),
+      ...(options.health === undefined ? {} : { health: options.health }),
     };
     this.workerPath = options.workerPath ?? defaultWorkerPath();
     this.restartDelay = options.restartDelayMs ?? { initial: 1000, max: 30_000 };

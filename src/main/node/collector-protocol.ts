@@ -16,10 +16,13 @@ export interface CollectorWorkerOptions {
   initialSeq: number;
   /** Time-out of one read of the socket table, ms. */
   readTimeoutMs: number;
+  /** Kernel traffic counters (Linux); default on. */
+  trafficEnabled?: boolean;
+  health?: Settings['health'];
 }
 
 /** Options that can change while running. */
-export type CollectorWorkerPatch = Partial<Pick<CollectorWorkerOptions, 'pollIntervalMs' | 'closedRetentionMs' | 'socketSource' | 'reverseDns'>>;
+export type CollectorWorkerPatch = Partial<Pick<CollectorWorkerOptions, 'pollIntervalMs' | 'closedRetentionMs' | 'socketSource' | 'reverseDns' | 'trafficEnabled' | 'health'>>;
 
 /** Requests and what each resolves to. */
 export interface WorkerRequests {

@@ -7,10 +7,14 @@ import { hostname } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PollStatus, SnapshotDelta } from '../../shared/model';
 import { Collector } from '../core/collector';
+import { SocketInsights } from '../core/socket-insights';
 import { Poller } from '../core/poller';
 import type { HostNameResolver, SocketSource } from '../core/sources';
 import type { CollectorWorkerOptions, CollectorWorkerPatch, WorkerMessage, WorkerMethod, WorkerRequestMessage } from './collector-protocol';
 import { createInterfaceStatsSource } from './interface-stats';
+import { createOwnerLookup } from './owner-lookup';
+import { readPortRange } from './port-range';
+import { createSsInfoSource } from './ss-info';
 import { createReverseDnsResolver } from './reverse-dns';
 import { createSocketSource } from './socket-source';
 import { systemClock } from './system-clock';
@@ -26,9 +30,21 @@ function run(port: NonNullable<typeof parentPort>, options: CollectorWorkerOptio
     stats: createInterfaceStatsSource(),
     resolver: { peek: (address) => resolver?.peek(address) },
     hostname: hostname(),
-    settings: { pollIntervalMs: options.pollIntervalMs, closedRetentionMs: options.closedRetentionMs, reverseDns: options.reverseDns },
+    settings: {
+      pollIntervalMs: options.pollIntervalMs,
+      closedRetentionMs: options.closedRetentionMs,
+      reverseDns: options.reverseDns,
+      ...(options.trafficEnabled === undefined ? {} : { trafficEnabled: options.trafficEnabled }),
+      ...(options.health === undefined ? {} : { health: options.health }),
+    },
     readTimeoutMs: options.readTimeoutMs,
     initialSeq: options.initialSeq,
+    insights: new SocketInsights({
+      tcpInfo: process.platform === 'linux' ? createSsInfoSource() : null,
+      owners: createOwnerLookup(),
+      portRange: readPortRange,
+      clock: () => systemClock.now(),
+    }),
   });
   resolver = options.reverseDns ? createResolver() : undefined;
 
@@ -79,6 +95,8 @@ function run(port: NonNullable<typeof parentPort>, options: CollectorWorkerOptio
         ...(patch.pollIntervalMs !== undefined ? { pollIntervalMs: patch.pollIntervalMs } : {}),
         ...(patch.closedRetentionMs !== undefined ? { closedRetentionMs: patch.closedRetentionMs } : {}),
         ...(patch.reverseDns !== undefined ? { reverseDns: patch.reverseDns } : {}),
+        ...(patch.trafficEnabled !== undefined ? { trafficEnabled: patch.trafficEnabled } : {}),
+        ...(patch.health !== undefined ? { health: patch.health } : {}),
       });
       if (patch.pollIntervalMs !== undefined) poller.setInterval(patch.pollIntervalMs);
       if (patch.socketSource !== undefined) source = createSocketSource({ kind: patch.socketSource });

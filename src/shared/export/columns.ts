@@ -38,6 +38,11 @@ function num(value: number | null | undefined): string {
   return typeof value === 'number' && Number.isFinite(value) ? String(value) : '';
 }
 
+/** Bytes per second to the whole byte (a rate between two polls is no more precise). */
+function rounded(value: number | null | undefined): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? Math.round(value) : null;
+}
+
 /** Plain text; '' for null/undefined or a non-string. */
 function str(value: string | null | undefined): string {
   return typeof value === 'string' ? value : '';
@@ -76,6 +81,16 @@ export const COLUMN_SPECS: Readonly<Record<ExportColumn, ColumnSpec>> = {
   exposure: { kind: 'text', read: (row) => str(row.exposure) },
   // `via` holds command-line words, so this is guarded text like command_line.
   forward: { kind: 'text', read: (row) => (row.forward ? forwardLong(row.forward) : '') },
+  // Kernel counters (Linux): empty where there are none (UDP, not measured) — never a made-up 0.
+  bytes_sent: { kind: 'number', read: (row) => num(row.traffic?.bytesSent) },
+  bytes_received: { kind: 'number', read: (row) => num(row.traffic?.bytesReceived) },
+  send_rate: { kind: 'number', read: (row) => num(rounded(row.traffic?.sendRate)) },
+  recv_rate: { kind: 'number', read: (row) => num(rounded(row.traffic?.recvRate)) },
+  rtt_ms: { kind: 'number', read: (row) => num(row.traffic?.rttMs) },
+  retransmits: { kind: 'number', read: (row) => num(row.traffic?.retransmits) },
+  health: { kind: 'text', read: (row) => (row.health ?? []).join(';') },
+  // Names chosen by other users (container names) may appear here: guarded text.
+  owner_hint: { kind: 'text', read: (row) => str(row.ownerHint?.label) },
 };
 
 /** True for a column name of {@link EXPORT_COLUMNS}. */

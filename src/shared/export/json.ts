@@ -14,7 +14,7 @@
  */
 import * as v from 'valibot';
 import { connectionKey } from '../key';
-import { SOCKET_STATES } from '../model';
+import { HEALTH_KINDS, SOCKET_STATES } from '../model';
 import type { Connection, PollStatus, Snapshot, SnapshotDocument } from '../model';
 import { isoTime } from './columns';
 
@@ -151,6 +151,32 @@ const forwardSchema = v.object({
   targetHost: v.nullable(textOf('forward.targetHost', 256)),
   targetPort: v.nullable(wholeIn('forward.targetPort', 0, 65535)),
   via: textOf('forward.via', 4096),
+  targetContainer: optionalNullable(textOf('forward.targetContainer', 4096)),
+});
+
+const nullableCount = (field: string): v.GenericSchema<unknown, number | null> => v.nullable(v.pipe(finite(field), v.minValue(0, `${field} must not be negative`)));
+
+const trafficSchema = v.object({
+  bytesSent: nullableCount('traffic.bytesSent'),
+  bytesReceived: nullableCount('traffic.bytesReceived'),
+  sendRate: nullableCount('traffic.sendRate'),
+  recvRate: nullableCount('traffic.recvRate'),
+  rttMs: nullableCount('traffic.rttMs'),
+  rttVarMs: nullableCount('traffic.rttVarMs'),
+  retransmits: wholeIn('traffic.retransmits', 0, Number.MAX_SAFE_INTEGER),
+  sendQueue: wholeIn('traffic.sendQueue', 0, Number.MAX_SAFE_INTEGER),
+  recvQueue: wholeIn('traffic.recvQueue', 0, Number.MAX_SAFE_INTEGER),
+});
+
+const ownerHintSchema = v.object({
+  label: textOf('ownerHint.label', 4096),
+  source: v.picklist(['cgroup', 'container-metadata', 'socket-uid'], 'ownerHint.source must be cgroup, container-metadata or socket-uid'),
+  confidence: v.picklist(['high', 'medium', 'low'], 'ownerHint.confidence must be high, medium or low'),
+  unit: v.optional(textOf('ownerHint.unit', 4096)),
+  container: v.optional(v.object({ runtime: textOf('ownerHint.container.runtime', 64), id: textOf('ownerHint.container.id', 256), name: v.nullable(textOf('ownerHint.container.name', 4096)) })),
+  uid: optionalNullable(wholeIn('ownerHint.uid', 0, 2 ** 32)),
+  user: optionalNullable(textOf('ownerHint.user', 4096)),
+  cgroup: optionalNullable(textOf('ownerHint.cgroup', 65_536)),
 });
 
 /** A row of a snapshot document: every field type-checked, unknown fields dropped. */
@@ -170,6 +196,9 @@ const connectionSchema = v.object({
   remoteHost: optionalNullable(textOf('remoteHost', 1024)),
   exposure: optionalNullable(v.picklist(['loopback', 'all-interfaces', 'specific'], 'exposure must be loopback, all-interfaces or specific')),
   forward: optionalNullable(forwardSchema),
+  traffic: optionalNullable(trafficSchema),
+  ownerHint: optionalNullable(ownerHintSchema),
+  health: v.optional(v.array(v.picklist(HEALTH_KINDS, `health must list ${HEALTH_KINDS.join(', ')}`), 'health must be a list')),
   firstSeen: v.optional(finite('firstSeen')),
   lastSeen: v.optional(finite('lastSeen')),
   change: optionalNullable(v.picklist(['new', 'changed', 'closed'], 'change must be new, changed or closed')),

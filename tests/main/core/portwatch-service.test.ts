@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS } from '../../../src/shared/defaults';
-import type { PollStatus, ProbeResult, ProbeSpec, ProbeState, SnapshotDelta } from '../../../src/shared/model';
+import { DEFAULT_HEALTH_SETTINGS, DEFAULT_SETTINGS } from '../../../src/shared/defaults';
+import type { HealthSignal, PollStatus, ProbeResult, ProbeSpec, ProbeState, SnapshotDelta } from '../../../src/shared/model';
 import { LIMITS } from '../../../src/shared/schemas';
 import type { CollectorOptions, ProbePort } from '../../../src/main/core/portwatch-service';
 import { createPortwatchService } from '../../../src/main/core/portwatch-service';
@@ -183,5 +183,43 @@ describe('createPortwatchService', () => {
     probes.emit({ probeId: 'web', kind: 'tcp', at: 5, outcome: 'refused', ok: false, latencyMs: null, message: 'connection refused', health: 'down', transition: 'down' });
     probes.emit({ probeId: 'web', kind: 'tcp', at: 6, outcome: 'refused', ok: false, latencyMs: null, message: 'connection refused', health: 'down', transition: null });
     expect(notices).toEqual([{ kind: 'probe-down', probeId: 'web', label: 'Web', message: 'connection refused', at: 5 }]);
+  });
+
+  it('notifies health signals when they first appear (firstSeen = the poll), rate-limited, and not when muted', async () => {
+    const signal = (id: string, firstSeen: number, lastSeen: number): HealthSignal => ({
+      id,
+      kind: 'close-wait',
+      severity: 'warning',
+      title: `title ${id}`,
+      explanation: `why ${id}`,
+      rowKeys: [],
+      processes: [],
+      value: 10,
+      threshold: 10,
+      firstSeen,
+      lastSeen,
+    });
+    const { service, collector } = await setup();
+    const notices: ServiceNotice[] = [];
+    service.onNotice((n) => notices.push(n));
+    collector.emit({ ...delta(1, []), health: [signal('a', 1000, 1000)] });
+    collector.emit({ ...delta(2, []), health: [signal('a', 1000, 2000), signal('b', 2000, 2000)] });
+    expect(notices).toEqual([
+      { kind: 'health', id: 'a', title: 'title a', message: 'why a', at: 1000 },
+      { kind: 'health', id: 'b', title: 'title b', message: 'why b', at: 2000 },
+    ]);
+    const muted = await setup({ settings: { ...DEFAULT_SETTINGS, health: { ...DEFAULT_HEALTH_SETTINGS, notify: false } } });
+    const none: ServiceNotice[] = [];
+    muted.service.onNotice((n) => none.push(n));
+    muted.collector.emit({ ...delta(1, []), health: [signal('a', 1000, 1000)] });
+    expect(none).toEqual([]);
+  });
+
+  it('passes traffic and health settings to the collector', async () => {
+    const health = { ...DEFAULT_HEALTH_SETTINGS, closeWaitPerProcess: 3 };
+    const { created, collector, service } = await setup({ settings: { ...DEFAULT_SETTINGS, trafficEnabled: false, health } });
+    expect(created[0]).toMatchObject({ trafficEnabled: false, health });
+    await service.handlers.setSettings({ trafficEnabled: true });
+    expect(collector.options.at(-1)).toMatchObject({ trafficEnabled: true, health });
   });
 });

@@ -290,7 +290,7 @@ describe('the formula-injection guard', () => {
 
   it('marks exactly the text columns as text in the column table', () => {
     const byKind = (kind: string): string[] => EXPORT_COLUMNS.filter((column) => COLUMN_SPECS[column].kind === kind);
-    expect(byKind('number')).toEqual(['ip_version', 'local_port', 'remote_port', 'pid']);
+    expect(byKind('number')).toEqual(['ip_version', 'local_port', 'remote_port', 'pid', 'bytes_sent', 'bytes_received', 'send_rate', 'recv_rate', 'rtt_ms', 'retransmits']);
     expect(byKind('address')).toEqual(['local_address', 'remote_address']);
     expect(byKind('time')).toEqual(['captured_at', 'first_seen', 'last_seen']);
     expect(byKind('text')).toEqual([
@@ -306,6 +306,8 @@ describe('the formula-injection guard', () => {
       'change',
       'exposure',
       'forward',
+      'health',
+      'owner_hint',
     ]);
   });
 
