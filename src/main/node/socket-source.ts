@@ -17,7 +17,8 @@ import { endpointKey, normalizeSiRows, type SiPlatform } from '../core/normalize
 import { annotateForwards, ForwardParseCache } from '../core/forwarding';
 import { annotateRowsInPlace, type ServiceLookup } from '../core/services';
 import { SourceError, type SocketReadResult, type SocketSource } from '../core/sources';
-import { ProcReadError, readProcNetTables, scanSocketOwners, type ProcSocket } from './linux-proc';
+import { ProcReadError, readProcNetTables, type ProcSocket } from './linux-proc';
+import { SocketOwnerScanner } from './socket-owners';
 import { createProcessInfo, type ProcessInfoProvider } from './process-info';
 import { createPortproxyReader, type PortproxyReader } from './portproxy';
 import { ianaServiceLookup } from './service-table';
@@ -98,11 +99,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 /** A /proc read turned into owned rows (services not yet set). */
-async function readLinuxRows(procRoot: string, processInfo: ProcessInfoProvider): Promise<Connection[]> {
+async function readLinuxRows(procRoot: string, processInfo: ProcessInfoProvider, scanner: SocketOwnerScanner): Promise<Connection[]> {
   const tables = readProcNetTables(procRoot);
   const wanted = new Set<number>();
   for (const row of tables.rows) if (row.inode !== 0) wanted.add(row.inode);
-  const { owners } = scanSocketOwners(procRoot, wanted);
+  const { owners } = scanner.scan(wanted);
   const pids = new Set<number>();
   for (const list of owners.values()) for (const pid of list) pids.add(pid);
   const details = await processInfo.lookup([...pids].sort((a, b) => a - b));
@@ -197,6 +198,8 @@ export function createSocketSource(options: SocketSourceOptions, deps: SocketSou
   const lookup = (): ServiceLookup => (services ??= ianaServiceLookup());
   // Parses of forwarders' command lines, kept across reads: the same processes come back each poll.
   const forwardCache = new ForwardParseCache();
+  // Socket owners, kept across reads: only what changed is read again (see socket-owners.ts).
+  const ownerScanner = new SocketOwnerScanner({ procRoot });
   const portproxy = deps.portproxy ?? (platform === 'win32' ? createPortproxyReader() : null);
 
   if (kind === 'linux-proc') {
@@ -206,7 +209,7 @@ export function createSocketSource(options: SocketSourceOptions, deps: SocketSou
         if (platform !== 'linux') throw new SourceError('The linux-proc socket source only works on Linux; choose auto or systeminformation.', 'missing-tool');
         let rows: Connection[];
         try {
-          rows = await readLinuxRows(procRoot, info());
+          rows = await readLinuxRows(procRoot, info(), ownerScanner);
         } catch (error) {
           throw procError(error);
         }
@@ -226,7 +229,7 @@ export function createSocketSource(options: SocketSourceOptions, deps: SocketSou
       if (platform === 'linux') {
         let procRows: Connection[] | null = null;
         try {
-          procRows = await readLinuxRows(procRoot, info());
+          procRows = await readLinuxRows(procRoot, info(), ownerScanner);
         } catch (error) {
           notices.push(`The /proc supplement failed (${procError(error).message}): unconnected UDP sockets and shared-socket owners may be missing.`);
         }
