@@ -11,42 +11,22 @@ import type {
   EndProcessResult,
   ExportRequest,
   ExportResult,
-  History,
-  HistoryWindow,
   NatRulesResult,
   PollStatus,
   ProbeResult,
   ProbeSpec,
   ProbeState,
-  Settings,
-  Snapshot,
   SnapshotDelta,
 } from '../../shared/model';
 import { validateProbe } from '../../shared/probes';
 import { settingsSchema, validate } from '../../shared/schemas';
 import type { Validated } from '../../shared/schemas';
+import type { CollectorApi, CollectorSettings } from './collector-api';
+import { collectorSettings } from './collector-api';
+import { withNotices } from './poll-status';
 import type { PortwatchService, ServiceNotice } from './service';
 import type { PersistedState, SettingsStore } from './settings-store';
 
-/** Collector settings the service forwards when the user changes them. */
-export interface CollectorOptions {
-  pollIntervalMs: number;
-  closedRetentionMs: number;
-  socketSource: Settings['socketSource'];
-  reverseDns: boolean;
-}
-
-/** What the service needs from the collector (the worker-thread `CollectorHost` implements it). */
-export interface CollectorPort {
-  getSnapshot(): Promise<Snapshot>;
-  getHistory(window: HistoryWindow): Promise<History>;
-  pause(): Promise<PollStatus>;
-  resume(): Promise<PollStatus>;
-  setOptions(options: Partial<CollectorOptions>): unknown;
-  onDelta(listener: (delta: SnapshotDelta) => void): Unsubscribe;
-  onStatus(listener: (status: PollStatus) => void): Unsubscribe;
-  stop(): Promise<void>;
-}
 
 /** What the service needs from the probe runner. */
 export interface ProbePort {
@@ -63,7 +43,7 @@ export interface ProbePort {
 export interface PortwatchServiceDeps {
   store: SettingsStore;
   /** Builds the collector once the settings are loaded. */
-  createCollector(options: CollectorOptions): CollectorPort;
+  createCollector(settings: CollectorSettings): CollectorApi;
   probes: ProbePort;
   /** Where an export goes: a save dialog (desktop) or a download URL (serve). */
   exporter(request: ExportRequest): Promise<ExportResult>;
@@ -75,21 +55,12 @@ export interface PortwatchServiceDeps {
 
 type Listener<T> = (value: T) => void;
 
-function collectorOptions(settings: Settings): CollectorOptions {
-  return {
-    pollIntervalMs: settings.pollIntervalMs,
-    closedRetentionMs: settings.closedRetentionMs,
-    socketSource: settings.socketSource,
-    reverseDns: settings.reverseDns,
-  };
-}
-
 /** Loads the persisted state and starts collecting and probing. */
 export async function createPortwatchService(deps: PortwatchServiceDeps): Promise<PortwatchService & { state(): PersistedState }> {
   const loaded = await deps.store.load();
   let state: PersistedState = loaded.state;
   const serviceNotices: string[] = loaded.notice ? [loaded.notice] : [];
-  const collector = deps.createCollector(collectorOptions(state.settings));
+  const collector = deps.createCollector(collectorSettings(state.settings));
   const probesLoaded = deps.probes.setProbes(state.probes);
   if (!probesLoaded.ok) serviceNotices.push(`saved probes could not be loaded: ${probesLoaded.error}`);
 
@@ -99,8 +70,7 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
   // Rows present at start are not news; only listeners appearing later are.
   let baselineSeq: number | null = null;
 
-  const decorate = (status: PollStatus): PollStatus =>
-    serviceNotices.length === 0 ? status : { ...status, notices: [...status.notices, ...serviceNotices] };
+  const decorate = (status: PollStatus): PollStatus => withNotices(status, serviceNotices);
 
   const notify = (notice: ServiceNotice): void => noticeListeners.forEach((listener) => listener(notice));
 
@@ -109,7 +79,7 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
       const decorated = decorate(status);
       statusListeners.forEach((listener) => listener(decorated));
     }),
-    collector.onDelta((delta) => {
+    collector.onSnapshotDelta((delta) => {
       const decorated = { ...delta, status: decorate(delta.status) };
       deltaListeners.forEach((listener) => listener(decorated));
       if (baselineSeq === null) {
@@ -178,7 +148,7 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
       const checked = validate(settingsSchema, merged);
       if (!checked.ok) throw new Error(checked.error);
       await persist({ ...state, settings: checked.value });
-      await collector.setOptions(collectorOptions(checked.value));
+      await collector.setOptions(collectorSettings(checked.value));
       return checked.value;
     },
     exportSnapshot: (request) => deps.exporter(request),

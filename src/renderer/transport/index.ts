@@ -3,22 +3,31 @@
  * {@link pickTransport} and provides the result; nothing else reads `window.portwatch`.
  */
 import type { PortwatchApi } from '../../shared/api';
+import type { ConnectionMonitor } from '../../shared/connection';
+import { ipcMonitor } from './ipc-monitor';
 import { createWebSocketApi } from './ws-client';
 
 /** The marker `portwatch serve` puts in the page it serves. */
 export const SERVE_MARKER = 'meta[name="portwatch-transport"][content="websocket"]';
 
+/** The API and the state of the link that carries it. */
+export interface Transport {
+  api: PortwatchApi;
+  monitor: ConnectionMonitor;
+}
+
 /**
  * The API to use: the preload's bridge inside Electron; the WebSocket of `portwatch serve` when the
  * page came from it; otherwise none (the app then says no service is connected).
  */
-export function pickTransport(): PortwatchApi | null {
-  if (window.portwatch) return window.portwatch;
+export function pickTransport(): Transport | null {
+  if (window.portwatch) return { api: window.portwatch, monitor: ipcMonitor() };
   if (document.querySelector(SERVE_MARKER) && (location.protocol === 'http:' || location.protocol === 'https:')) {
     // The token did its job (the session cookie is set): keep it out of the address bar and history.
     if (new URLSearchParams(location.search).has('token')) history.replaceState(null, '', location.pathname);
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return createWebSocketApi(`${scheme}//${location.host}/ws`);
+    const { api, monitor } = createWebSocketApi(`${scheme}//${location.host}/ws`);
+    return { api, monitor };
   }
   return null;
 }
