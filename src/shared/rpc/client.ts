@@ -11,7 +11,7 @@
  */
 import type { Unsubscribe } from '../api';
 import type { Clock, TimerHandle } from '../clock';
-import type { EventKey, RequestKey, RpcMemberMap } from './contract';
+import type { EventKey, RequestKey, RpcContract, RpcMemberMap } from './contract';
 import { splitMembers } from './contract';
 import { asServerFrame } from './frames';
 import type { LinkClosed, RpcLink } from './link';
@@ -25,7 +25,7 @@ export interface RpcClientMessages {
 }
 
 /** Options of a {@link RpcClient}. */
-export interface RpcClientOptions<C> {
+export interface RpcClientOptions<C extends RpcContract<C>> {
   clock: Clock;
   /** Every member of the contract (see `RpcMemberMap`). */
   members: RpcMemberMap<C>;
@@ -50,7 +50,7 @@ interface Pending {
 type Listener = (payload: unknown) => void;
 
 /** The calling side; see the module comment. */
-export class RpcClient<C> {
+export class RpcClient<C extends RpcContract<C>> {
   /** The contract, callable. */
   readonly api: C;
   private readonly options: RpcClientOptions<C>;

@@ -27,8 +27,13 @@ export type RequestResultOf<C, K extends RequestKey<C>> = C[K] extends (...args:
  * return an unsubscribe function. `C extends RpcContract<C>` rejects anything else at compile time.
  */
 export type RpcContract<C> = {
-  [K in keyof C]: K extends `on${string}` ? (listener: (payload: never) => void) => Unsubscribe : (...args: never[]) => Promise<unknown>;
+  [K in keyof C]: K extends `on${string}` ? EventShape<C[K]> : (...args: never[]) => Promise<unknown>;
 };
+
+/** An event member as it must be: its own listener type if it has one, else one nothing satisfies. */
+type EventShape<F> = F extends (listener: (payload: infer P) => void) => Unsubscribe
+  ? (listener: (payload: P) => void) => Unsubscribe
+  : (listener: (payload: never) => void) => Unsubscribe;
 
 /** The server side of a contract: one handler per request, same arguments, same result (sync or async). */
 export type RpcHandlers<C> = {

@@ -163,7 +163,7 @@ export class RpcLink {
     if (this.heartbeat === null || this.ended !== null) return;
     const silentFor = this.clock.now() - this.lastHeard;
     if (silentFor >= this.heartbeat.deadAfterMs) {
-      this.close(`no answer from ${this.peer} for ${seconds(silentFor)}`);
+      this.close(`no answer from ${this.peer} for ${seconds(this.heartbeat.deadAfterMs)}`);
       return;
     }
     this.send({ t: 'ping', n: this.nextPing++ });

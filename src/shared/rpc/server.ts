@@ -11,7 +11,7 @@ import type { Clock, TimerHandle } from '../clock';
 import type { Validated } from '../schemas';
 import { SendBudget } from './budget';
 import type { BudgetLimits, BudgetStats, HeldEvent } from './budget';
-import type { EventKey, EventPolicies, RpcHandlers, RpcSubscribe } from './contract';
+import type { EventKey, EventPolicies, RpcContract, RpcHandlers, RpcSubscribe } from './contract';
 import type { ClientFrame } from './frames';
 import type { RpcLink } from './link';
 
@@ -55,7 +55,7 @@ interface Waiting {
 }
 
 /** Serves a contract on one link until it closes. */
-export function serveRpc<C>(link: RpcLink, options: RpcServerOptions<C>): RpcServer<C> {
+export function serveRpc<C extends RpcContract<C>>(link: RpcLink, options: RpcServerOptions<C>): RpcServer<C> {
   const maxInFlight = options.maxInFlight ?? 8;
   const maxWaiting = options.maxWaiting ?? 256;
   const drainCheckMs = options.drainCheckMs ?? 50;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Unsubscribe } from '../../../src/shared/api';
 import { DEFAULT_SETTINGS } from '../../../src/shared/defaults';
 import type { PollStatus, ProbeResult, ProbeSpec, ProbeState, SnapshotDelta } from '../../../src/shared/model';
-import type { CollectorOptions, CollectorPort, ProbePort } from '../../../src/main/core/portwatch-service';
+import type { CollectorApi, CollectorSettings } from '../../../src/main/core/collector-api';
+import type { ProbePort } from '../../../src/main/core/portwatch-service';
 import { createPortwatchService } from '../../../src/main/core/portwatch-service';
 import type { ServiceNotice } from '../../../src/main/core/service';
 import { dispatchRequest } from '../../../src/main/core/service';
@@ -28,7 +29,7 @@ function memoryStore(initial?: Partial<PersistedState>, notice: string | null = 
   return store;
 }
 
-function fakeCollector(): CollectorPort & { options: Partial<CollectorOptions>[]; emit(delta: SnapshotDelta): void; emitStatus(s: PollStatus): void } {
+function fakeCollector(): CollectorApi & { options: Partial<CollectorSettings>[]; emit(delta: SnapshotDelta): void; emitStatus(s: PollStatus): void } {
   const deltas = new Set<(d: SnapshotDelta) => void>();
   const statuses = new Set<(s: PollStatus) => void>();
   const sub = <T>(set: Set<(v: T) => void>, l: (v: T) => void): Unsubscribe => {
@@ -41,10 +42,11 @@ function fakeCollector(): CollectorPort & { options: Partial<CollectorOptions>[]
     getHistory: async () => ({ from: 0, to: 1, samples: [] }),
     pause: async () => okStatus({ paused: true }),
     resume: async () => okStatus(),
-    setOptions(o) {
+    async setOptions(o) {
       this.options.push(o);
+      return okStatus();
     },
-    onDelta: (l) => sub(deltas, l),
+    onSnapshotDelta: (l) => sub(deltas, l),
     onStatus: (l) => sub(statuses, l),
     stop: async () => undefined,
     emit: (d) => deltas.forEach((l) => l(d)),
@@ -88,7 +90,7 @@ async function setup(initial?: Partial<PersistedState>, notice: string | null = 
   const store = memoryStore(initial, notice);
   const collector = fakeCollector();
   const probes = fakeProbes();
-  const created: CollectorOptions[] = [];
+  const created: CollectorSettings[] = [];
   const service = await createPortwatchService({
     store,
     createCollector: (options) => {
