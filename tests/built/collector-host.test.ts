@@ -13,6 +13,23 @@ import { startSnapshotSync } from '../../src/shared/snapshot-sync';
 import type { Connection, PollStatus, SnapshotDelta } from '../../src/shared/model';
 
 const WORKER = resolve('out/main/collector-worker.js');
+const HANGING_WORKER = resolve('tests/support/hanging-worker.cjs');
+
+/** Resolves the first status matching `predicate` (bounded wait). */
+function nextStatus(host: CollectorHost, predicate: (status: PollStatus) => boolean, timeoutMs = 10_000): Promise<PollStatus> {
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`no matching status within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const stop = host.onStatus((status) => {
+      if (!predicate(status)) return;
+      clearTimeout(timer);
+      stop();
+      resolvePromise(status);
+    });
+  });
+}
 
 /** Collects deltas and resolves the first one matching `predicate` (bounded wait). */
 function nextDelta(host: CollectorHost, predicate: (delta: SnapshotDelta) => boolean, timeoutMs = 10_000): Promise<SnapshotDelta> {
@@ -21,7 +38,7 @@ function nextDelta(host: CollectorHost, predicate: (delta: SnapshotDelta) => boo
       stop();
       reject(new Error(`no matching delta within ${timeoutMs} ms`));
     }, timeoutMs);
-    const stop = host.onDelta((delta) => {
+    const stop = host.onSnapshotDelta((delta) => {
       if (!predicate(delta)) return;
       clearTimeout(timer);
       stop();
@@ -48,7 +65,7 @@ describe('CollectorHost on real loopback sockets', () => {
   let host: CollectorHost;
 
   beforeAll(() => {
-    host = new CollectorHost({ workerPath: WORKER, pollIntervalMs: 500, closedRetentionMs: 1500, socketSource: 'auto' });
+    host = new CollectorHost({ workerPath: WORKER, settings: { pollIntervalMs: 500, closedRetentionMs: 1500, socketSource: 'auto' } });
   });
 
   afterAll(async () => {
@@ -61,7 +78,7 @@ describe('CollectorHost on real loopback sockets', () => {
     expect(snapshot.status.ok).toBe(true);
     expect(snapshot.rows.length).toBe(snapshot.counters.total + snapshot.rows.filter((r) => r.change === 'closed').length);
     const seqs: number[] = [];
-    const stop = host.onDelta((delta) => seqs.push(delta.seq));
+    const stop = host.onSnapshotDelta((delta) => seqs.push(delta.seq));
     await nextDelta(host, (delta) => delta.seq >= snapshot.seq + 3);
     stop();
     for (let i = 1; i < seqs.length; i += 1) expect(seqs[i]).toBe((seqs[i - 1] as number) + 1);
@@ -92,7 +109,7 @@ describe('CollectorHost on real loopback sockets', () => {
       getSnapshot: () => host.getSnapshot(),
       // Loses exactly one delta on the way, as a congested transport might.
       onSnapshotDelta: (listener: (delta: SnapshotDelta) => void) =>
-        host.onDelta((delta) => {
+        host.onSnapshotDelta((delta) => {
           if (!dropped && sync.current() !== null) {
             dropped = true;
             return;
@@ -128,7 +145,7 @@ describe('CollectorHost on real loopback sockets', () => {
     const paused = await host.pause();
     expect(paused.paused).toBe(true);
     const seen: number[] = [];
-    const stop = host.onDelta((delta) => seen.push(delta.seq));
+    const stop = host.onSnapshotDelta((delta) => seen.push(delta.seq));
     const before = (await host.getSnapshot()).seq;
     await new Promise((r) => setTimeout(r, 1300));
     // At most the poll that was already running when pause arrived.
@@ -145,6 +162,38 @@ describe('CollectorHost on real loopback sockets', () => {
     await expect(host.setOptions({ pollIntervalMs: 100 })).rejects.toThrow('pollIntervalMs must be between 500 and 60000 ms (got 100)');
     const status = await host.setOptions({ pollIntervalMs: 600, closedRetentionMs: 1000 });
     expect(status.intervalMs).toBe(600);
+  });
+});
+
+describe('CollectorHost when the worker gets stuck', () => {
+  it('reports "not responding" after 3 poll intervals without a status or an answer, restarts the worker, and recovers', async () => {
+    const host = new CollectorHost({ workerPath: HANGING_WORKER, settings: { pollIntervalMs: 500 }, restartDelayMs: { initial: 200, max: 1000 } });
+    const statuses: PollStatus[] = [];
+    const seqs: number[] = [];
+    host.onStatus((s) => statuses.push(s));
+    host.onSnapshotDelta((d) => seqs.push(d.seq));
+    try {
+      // The first worker posts one delta, then freezes in a busy loop.
+      const stuck = await nextStatus(host, (s) => s.error !== null && s.error.startsWith('The collector is not responding'), 30_000);
+      expect(stuck).toMatchObject({
+        ok: false,
+        errorKind: 'other',
+        error: 'The collector is not responding (no answer from the collector for 1.5 s); restarting in 0.2 s',
+        intervalMs: 500,
+      });
+      expect(seqs).toEqual([1]);
+      // A new worker takes over; its first delta skips a seq, so subscribers re-fetch.
+      const recovered = await nextDelta(host, () => true, 30_000);
+      expect(recovered.seq).toBe(3);
+      expect(recovered.status.ok).toBe(true);
+      expect(host.status()?.ok).toBe(true);
+      expect(host.restarts).toBe(1);
+      expect((await host.getSnapshot()).seq).toBeGreaterThanOrEqual(3);
+      const errors = statuses.filter((s) => !s.ok).map((s) => s.error);
+      expect(errors).toEqual(['The collector is not responding (no answer from the collector for 1.5 s); restarting in 0.2 s']);
+    } finally {
+      await host.stop();
+    }
   });
 });
 

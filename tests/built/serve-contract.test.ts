@@ -34,20 +34,10 @@ function startServe(configDir: string): Promise<{ child: ChildProcess; port: num
   });
 }
 
-/** A socket that never opens: handed out after dispose so the client stops reconnecting. */
-const inert = (): SocketLike => ({ readyState: 3, send: () => undefined, close: () => undefined, onopen: null, onclose: null, onerror: null, onmessage: null });
-
 runContractSuite('WebSocket (built portwatch serve, real collector)', async () => {
   const { child, port, token } = await startServe(mkdtempSync(join(tmpdir(), 'pw-serve-contract-')));
-  let disposed = false;
-  const sockets: WebSocket[] = [];
-  const api = createWebSocketApi(`ws://127.0.0.1:${port}/ws?token=${token}`, {
-    connect: (url) => {
-      if (disposed) return inert();
-      const ws = new WebSocket(url);
-      sockets.push(ws);
-      return ws as unknown as SocketLike;
-    },
+  const { api, close } = createWebSocketApi(`ws://127.0.0.1:${port}/ws?token=${token}`, {
+    connect: (url) => new WebSocket(url) as unknown as SocketLike,
   });
   // A short poll so each real change shows within a fraction of a second; closed rows are kept
   // long enough to be seen as `closed` before they are removed.
@@ -63,8 +53,7 @@ runContractSuite('WebSocket (built portwatch serve, real collector)', async () =
       };
     },
     dispose: async () => {
-      disposed = true;
-      for (const ws of sockets) ws.close();
+      close();
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
       await exited;

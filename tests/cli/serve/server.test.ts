@@ -72,7 +72,7 @@ function nextMessage(ws: WebSocket): Promise<Record<string, unknown>> {
 
 runContractSuite('WebSocket (serve) over the fake service', async () => {
   const { server, control } = await startFakeServer();
-  const api = createWebSocketApi(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { connect: (url) => wsConnect(url) });
+  const { api, close } = createWebSocketApi(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { connect: (url) => wsConnect(url) });
   let nextPort = 42000;
   return {
     api,
@@ -82,7 +82,10 @@ runContractSuite('WebSocket (serve) over the fake service', async () => {
       setTimeout(() => control.add([row]), 20);
       return { port, close: async () => void setTimeout(() => control.change([{ ...row, change: 'closed' }]), 20) };
     },
-    dispose: () => server.close(),
+    dispose: async () => {
+      close();
+      await server.close();
+    },
   };
 });
 
