@@ -13,7 +13,7 @@ import { startSnapshotSync } from '../../src/shared/snapshot-sync';
 import type { Connection, PollStatus, SnapshotDelta } from '../../src/shared/model';
 
 const WORKER = resolve('out/main/collector-worker.js');
-const HANGING_WORKER = resolve('tests/support/hanging-worker.cjs');
+const HANGING_WORKER = resolve('tests/support/hanging-worker.mjs');
 
 /** Resolves the first status matching `predicate` (bounded wait). */
 function nextStatus(host: CollectorHost, predicate: (status: PollStatus) => boolean, timeoutMs = 10_000): Promise<PollStatus> {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Unsubscribe } from '../../../src/shared/api';
 import { RpcClient } from '../../../src/shared/rpc/client';
-import type { RpcHandlers, RpcMemberMap } from '../../../src/shared/rpc/contract';
+import type { RpcHandlers, RpcMemberMap, RpcSubscribe } from '../../../src/shared/rpc/contract';
 import { clientFrameValidator } from '../../../src/shared/rpc/frame-schema';
 import { handlerDispatcher, serveRpc } from '../../../src/shared/rpc/server';
 import type { RpcServerOptions } from '../../../src/shared/rpc/server';
@@ -57,10 +57,11 @@ function setup(options: { timeoutMs?: number; server?: Partial<RpcServerOptions<
     clock,
     validate: clientFrameValidator(['onTick']),
     dispatch: handlerDispatcher(handlers),
-    subscribe: (_event, listener) => {
+    // One event only, so every listener is a tick listener.
+    subscribe: ((_event: 'onTick', listener: (n: number) => void) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
-    },
+    }) as RpcSubscribe<EchoApi>,
     policies: { onTick: 'resync' },
     ...options.server,
   });

@@ -2,8 +2,7 @@
 // that its first incarnation (initialSeq 0) freezes its thread in a synchronous busy loop right
 // after posting its first delta, as a worker stuck in a synchronous read would. A restarted worker
 // (initialSeq > 0) runs normally, so the host's recovery can be seen.
-const { join } = require('node:path');
-const { parentPort, workerData } = require('node:worker_threads');
+import { parentPort, workerData } from 'node:worker_threads';
 
 if (parentPort !== null && workerData.initialSeq === 0) {
   const post = parentPort.postMessage.bind(parentPort);
@@ -18,4 +17,5 @@ if (parentPort !== null && workerData.initialSeq === 0) {
     }
   };
 }
-require(join(__dirname, '..', '..', 'out', 'main', 'collector-worker.js'));
+// Loaded after the patch above, so the worker posts through it.
+await import(new URL('../../out/main/collector-worker.js', import.meta.url).href);
