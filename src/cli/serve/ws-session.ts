@@ -18,12 +18,17 @@ import { servePortwatch } from '../../main/core/service';
 import { systemClock } from '../../main/node/system-clock';
 
 /**
- * The send budget of one browser client. Soft: 1 MiB queued is about a second of deltas at 1 %
- * churn of 20 000 rows (~200 KiB each, docs/performance.md "Bridge"), so a healthy client never
- * loses one. Hard: 16 MiB lets a full 20 000-row snapshot (~13 MB) out to a client that reads, and
- * bounds what a client that stopped reading can make us hold (5 such clients: ~100 MB at most).
+ * The send budget of one browser client. Soft: 1 MiB queued is about five deltas at 1 % churn of
+ * 20 000 rows (~200 KiB each, docs/performance.md "Bridge"), so a client that reads never loses
+ * one. Hard: a client with 32 requests waiting behind unread bytes, or 16 MiB unread when a reply
+ * is due, is not reading; 16 MiB still lets a whole 20 000-row snapshot (~13 MB) out to a client
+ * that reads. What a stalled client can make serve hold: the soft budget plus the replies already
+ * running for it when it stopped (at most {@link SERVE_MAX_IN_FLIGHT}).
  */
-export const SERVE_BUDGET: BudgetLimits = { softBytes: 1024 * 1024, hardBytes: 16 * 1024 * 1024 };
+export const SERVE_BUDGET: BudgetLimits = { softBytes: 1024 * 1024, hardBytes: 16 * 1024 * 1024, maxWaitingRequests: 32 };
+
+/** Requests of one browser client running at once (the UI rarely has more than two). */
+export const SERVE_MAX_IN_FLIGHT = 4;
 
 /**
  * The heartbeat with a browser client: a client silent for 20 s (no pong, no request) is gone (a
@@ -54,21 +59,46 @@ export interface WsSession {
   server: RpcServer<PortwatchApi>;
 }
 
-/**
- * Event payloads are the same object for every client (the service hands one delta to all its
- * listeners): encode each once, not once per client.
- */
-const encodedPayloads = new WeakMap<object, string>();
+/** Payloads from this size up are sent as a shared buffer (see {@link sendFrame}), bytes. */
+const SHARED_PAYLOAD_BYTES = 16 * 1024;
 
-/** The JSON text of a frame. */
-export function encodeFrame(frame: Frame): string {
-  if (frame.t !== 'evt' || typeof frame.p !== 'object' || frame.p === null) return JSON.stringify(frame);
-  let payload = encodedPayloads.get(frame.p);
-  if (payload === undefined) {
-    payload = JSON.stringify(frame.p);
-    encodedPayloads.set(frame.p, payload);
+/**
+ * The JSON of each large payload, with the frame's closing brace, encoded once. Event payloads are
+ * the same object for every client (the service hands one delta to all its listeners), and so is
+ * the snapshot of one seq (the collector host shares it): every client's queue references the one
+ * buffer instead of a copy of its own. Small payloads keep their text.
+ */
+const encodedTails = new WeakMap<object, Buffer | string>();
+
+function tailOf(payload: object): Buffer | string {
+  let tail = encodedTails.get(payload);
+  if (tail === undefined) {
+    const text = `${JSON.stringify(payload)}}`;
+    tail = text.length >= SHARED_PAYLOAD_BYTES ? Buffer.from(text) : text;
+    encodedTails.set(payload, tail);
   }
-  return `{"t":"evt","ev":${JSON.stringify(frame.ev)},"p":${payload}}`;
+  return tail;
+}
+
+/**
+ * Sends one frame as JSON text. An event or a reply carrying a large payload goes as two fragments
+ * of one message: its own head (`{"t":"res","id":7,"ok":true,"v":`), then the shared buffer;
+ * `ws` queues a Buffer without copying it, and the client sees one message.
+ */
+export function sendFrame(ws: WebSocket, frame: Frame): void {
+  const payload = frame.t === 'evt' ? frame.p : frame.t === 'res' && frame.ok ? frame.v : undefined;
+  if (typeof payload !== 'object' || payload === null) {
+    ws.send(JSON.stringify(frame));
+    return;
+  }
+  const head = frame.t === 'evt' ? `{"t":"evt","ev":${JSON.stringify(frame.ev)},"p":` : `{"t":"res","id":${(frame as { id: number }).id},"ok":true,"v":`;
+  const tail = tailOf(payload);
+  if (typeof tail === 'string') {
+    ws.send(head + tail);
+    return;
+  }
+  ws.send(head, { fin: false });
+  ws.send(tail, { binary: false, fin: true });
 }
 
 /** A close reason cut to what a close frame can carry. */
@@ -90,7 +120,7 @@ export function attachWsSession(ws: WebSocket, options: WsSessionOptions): WsSes
   const link = new RpcLink(
     {
       send: (frame) => {
-        if (ws.readyState === ws.OPEN) ws.send(encodeFrame(frame));
+        if (ws.readyState === ws.OPEN) sendFrame(ws, frame);
       },
       buffered: () => ws.bufferedAmount,
       close: (reason) => {
@@ -101,7 +131,7 @@ export function attachWsSession(ws: WebSocket, options: WsSessionOptions): WsSes
     },
     { clock, heartbeat: options.heartbeat === undefined ? SERVE_HEARTBEAT : options.heartbeat, peer: 'the client' },
   );
-  const server = servePortwatch(link, options.service, { clock, budget: options.budget ?? SERVE_BUDGET });
+  const server = servePortwatch(link, options.service, { clock, budget: options.budget ?? SERVE_BUDGET, maxInFlight: SERVE_MAX_IN_FLIGHT });
   link.onClose((closed) => {
     if (!closed.byPeer) onDisconnect(closed.reason);
   });

@@ -16,6 +16,7 @@ import type {
   ProbeResult,
   ProbeSpec,
   ProbeState,
+  Snapshot,
   SnapshotDelta,
 } from '../../shared/model';
 import { validateProbe } from '../../shared/probes';
@@ -71,6 +72,8 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
   let baselineSeq: number | null = null;
 
   const decorate = (status: PollStatus): PollStatus => withNotices(status, serviceNotices);
+  // The collector shares one snapshot object per seq among callers; so does this, decorated once.
+  const decoratedSnapshots = new WeakMap<Snapshot, Snapshot>();
 
   const notify = (notice: ServiceNotice): void => noticeListeners.forEach((listener) => listener(notice));
 
@@ -117,7 +120,12 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
   const handlers: ApiHandlers = {
     getSnapshot: async () => {
       const snapshot = await collector.getSnapshot();
-      return { ...snapshot, status: decorate(snapshot.status) };
+      let decorated = decoratedSnapshots.get(snapshot);
+      if (decorated === undefined) {
+        decorated = { ...snapshot, status: decorate(snapshot.status) };
+        decoratedSnapshots.set(snapshot, decorated);
+      }
+      return decorated;
     },
     getHistory: (window) => collector.getHistory(window),
     listProbes: () => deps.probes.list(),

@@ -79,6 +79,12 @@ export class CollectorHost implements CollectorApi {
   private failures = 0;
   private restartCount = 0;
   private restartTimer: NodeJS.Timeout | null = null;
+  /**
+   * The snapshot of the latest seq, shared by every caller until the next delta or status: ten
+   * clients (or one hostile one) asking for it cost one trip to the worker, and serve encodes it
+   * once (ws-session.ts). Callers must not mutate it.
+   */
+  private snapshotCache: Promise<Snapshot> | null = null;
   private readonly deltaListeners = new Set<(delta: SnapshotDelta) => void>();
   private readonly statusListeners = new Set<(status: PollStatus) => void>();
 
@@ -123,9 +129,18 @@ export class CollectorHost implements CollectorApi {
     return this.lastStatus;
   }
 
-  /** The full table (waits for the first poll). */
+  /** The full table (waits for the first poll); see `snapshotCache`. */
   getSnapshot(): Promise<Snapshot> {
-    return this.whileRunning(() => this.client.api.getSnapshot());
+    return this.whileRunning(() => {
+      if (this.snapshotCache === null) {
+        const fetching = this.client.api.getSnapshot();
+        this.snapshotCache = fetching;
+        fetching.catch(() => {
+          if (this.snapshotCache === fetching) this.snapshotCache = null;
+        });
+      }
+      return this.snapshotCache;
+    });
   }
 
   /** History over a window ending now. */
@@ -219,6 +234,7 @@ export class CollectorHost implements CollectorApi {
 
 
   private receivedDelta(delta: SnapshotDelta): void {
+    this.snapshotCache = null;
     this.lastSeq = delta.seq;
     this.failures = 0;
     this.emitStatus(delta.status);
@@ -230,6 +246,7 @@ export class CollectorHost implements CollectorApi {
   }
 
   private emitStatus(status: PollStatus): void {
+    this.snapshotCache = null;
     // Polls are every `intervalMs` now (back-off included): the watchdog allows that many of them.
     const window = this.watchdogIntervals * status.intervalMs;
     if (window !== this.watchdogMs) {
@@ -257,6 +274,7 @@ export class CollectorHost implements CollectorApi {
     this.failures += 1;
     const message = `${what}; restarting in ${seconds(delay)}`;
     this.downMessage = message;
+    this.snapshotCache = null;
     this.link?.lost(message);
     void worker.terminate();
     const status = collectorDownStatus(message, {

@@ -1,29 +1,33 @@
 /**
  * The send budget of one connection: how much we let a peer owe us (bytes we queued to it that it
  * has not read yet), and what happens when it falls behind. A pure policy, unit-tested on its own;
- * the server side of the RPC layer (server.ts) asks it before every send.
+ * the server side of the RPC layer (server.ts) asks it before every send and every request.
  *
- * - At or under `softBytes` queued, everything goes out at once.
+ * - At or under `softBytes` queued, everything goes out at once and requests run at once.
  * - Over `softBytes`, events are held back or dropped by their {@link EventPolicy}: snapshot deltas
  *   are dropped (the receiver sees a seq gap and re-fetches the snapshot once it catches up, see
  *   src/shared/snapshot-sync.ts), only the latest status is kept, probe results are kept up to a
- *   bound. What is held goes out, in order, once the queue is back under `softBytes`.
- * - Replies still go out over `softBytes` (the peer asked for them, and the in-flight and rate
- *   limits bound how fast it can ask), but a reply due while more than `hardBytes` are queued means
- *   the peer asks faster than it reads: it is past the hard cap and is disconnected with a reason.
- *   One large reply on a drained connection (a 20 000-row snapshot is ~13 MB) is always sent.
+ *   bound. New requests wait, not yet run (a reply nobody reads is not worth computing, and an
+ *   unrun request costs a few bytes where its reply may cost megabytes). What waits goes out or
+ *   runs, in order, once the queue is back under `softBytes`.
+ * - The hard cap: a peer with more than `maxWaitingRequests` requests waiting behind its unread
+ *   bytes, or with more than `hardBytes` queued when a reply is due, asks faster than it reads. It
+ *   is disconnected with a reason. (One large reply on a drained connection, a 20 000-row snapshot
+ *   of ~13 MB, always goes out.)
  *
  * Events never trip the hard cap: they cost nothing while dropped or held (held ones are bounded),
- * and a peer that reads nothing at all is caught by the heartbeat.
+ * and a peer that reads nothing and asks nothing is caught by the heartbeat.
  */
 import type { EventPolicy } from './contract';
 
-/** The limits of one connection, bytes. */
+/** The limits of one connection. */
 export interface BudgetLimits {
-  /** Over this many bytes queued to the peer, events are held back or dropped. */
+  /** Over this many bytes queued to the peer, events are held back or dropped and requests wait. */
   softBytes: number;
   /** A reply due while more than this many bytes are queued disconnects the peer. */
   hardBytes: number;
+  /** More requests than this waiting behind unread bytes disconnects the peer. */
+  maxWaitingRequests: number;
 }
 
 /** An event held back for the peer. */
@@ -52,6 +56,9 @@ export class SendBudget<E extends string> {
   constructor(policies: Record<E, EventPolicy>, limits: BudgetLimits) {
     if (!(limits.softBytes >= 0) || !(limits.hardBytes >= limits.softBytes)) {
       throw new RangeError(`send budget: need 0 ≤ softBytes ≤ hardBytes (got ${limits.softBytes}, ${limits.hardBytes})`);
+    }
+    if (!(Number.isInteger(limits.maxWaitingRequests) && limits.maxWaitingRequests >= 0)) {
+      throw new RangeError(`send budget: maxWaitingRequests must be a whole number ≥ 0 (got ${String(limits.maxWaitingRequests)})`);
     }
     for (const [event, policy] of Object.entries(policies) as [E, EventPolicy][]) {
       if (typeof policy === 'object' && !(Number.isInteger(policy.keep) && policy.keep >= 1)) {
@@ -96,6 +103,20 @@ export class SendBudget<E extends string> {
   offerReply(buffered: number): string | null {
     if (buffered <= this.limits.hardBytes) return null;
     return `it stopped reading: ${kib(buffered)} are waiting for it, over the ${kib(this.limits.hardBytes)} limit`;
+  }
+
+  /** True when a request may run now (the peer is within the soft budget). */
+  mayRun(buffered: number): boolean {
+    return buffered <= this.limits.softBytes;
+  }
+
+  /**
+   * A request arrives while `waiting` others wait: may it wait for the peer to catch up? Null: yes
+   * (or it need not). A string: the peer is past the hard cap; disconnect it with that reason.
+   */
+  offerRequest(buffered: number, waiting: number): string | null {
+    if (buffered <= this.limits.softBytes || waiting < this.limits.maxWaitingRequests) return null;
+    return `it stopped reading: ${waiting + 1} requests are waiting behind ${kib(buffered)} it has not read, over the limit of ${this.limits.maxWaitingRequests}`;
   }
 
   /** The held events to send now (all of them once the queue is back under `softBytes`). */

@@ -1,6 +1,7 @@
 /**
  * The serving side of the RPC layer, for one connection: it validates each frame from the client,
- * runs requests (a bounded number at once, the rest waiting their turn), drops the reply of a
+ * runs requests (a bounded number at once, the rest waiting their turn, and none while the client
+ * is behind on reading, see budget.ts), drops the reply of a
  * request the client cancelled or of a connection that closed, relays the events the client
  * subscribed to through the connection's send budget (budget.ts), and ends every subscription when
  * the connection closes. Used by `portwatch serve` (ws-session.ts), Electron IPC (ipc-logic.ts) and
@@ -30,7 +31,10 @@ export interface RpcServerOptions<C> {
   budget?: BudgetLimits | null;
   /** Requests run at once at most (default 8); more wait their turn. */
   maxInFlight?: number;
-  /** Requests waiting their turn at most (default 256); more are answered with an error. */
+  /**
+   * Requests waiting for a free slot at most (default 256); more are answered with an error. (Those
+   * waiting for the client to catch up are bounded by the budget, which disconnects past it.)
+   */
   maxWaiting?: number;
   /** How often held events are retried while the client catches up, ms (default 50). */
   drainCheckMs?: number;
@@ -69,12 +73,15 @@ export function serveRpc<C extends RpcContract<C>>(link: RpcLink, options: RpcSe
     for (const { event, payload } of events) link.send({ t: 'evt', ev: event, p: payload });
   };
 
+  /** While something waits for the client to catch up, look again every `drainCheckMs`. */
   const scheduleDrain = (): void => {
-    if (drainTimer !== null || budget === null || !budget.hasHeld() || link.closed !== null) return;
+    if (drainTimer !== null || budget === null || link.closed !== null) return;
+    if (!budget.hasHeld() && !(waiting.length > 0 && running.size < maxInFlight)) return;
     drainTimer = options.clock.setTimeout(() => {
       drainTimer = null;
       if (link.closed !== null) return;
       sendEvents(budget.drain(link.buffered()));
+      pump();
       scheduleDrain();
     }, drainCheckMs);
   };
@@ -98,25 +105,45 @@ export function serveRpc<C extends RpcContract<C>>(link: RpcLink, options: RpcSe
     link.send(envelope.ok ? { t: 'res', id, ok: true, v: envelope.value } : { t: 'res', id, ok: false, e: envelope.error });
   };
 
+  /** A request may start: a slot is free and the client reads what it asked for so far. */
+  const canStart = (): boolean => running.size < maxInFlight && (budget === null || budget.mayRun(link.buffered()));
+
   const start = (request: Waiting): void => {
     const entry: Running = { cancelled: false };
     running.set(request.id, entry);
     void options.dispatch(request.method, request.args).then((envelope) => {
       running.delete(request.id);
       if (!entry.cancelled && link.closed === null) reply(request.id, envelope);
-      const next = waiting.shift();
-      if (next !== undefined && link.closed === null) start(next);
+      pump();
     });
   };
+
+  /** Starts what waits, in order, as far as slots and the budget allow. */
+  function pump(): void {
+    while (link.closed === null && waiting.length > 0 && canStart()) start(waiting.shift() as Waiting);
+    if (waiting.length > 0) scheduleDrain();
+  }
 
   const onRequest = (request: Waiting): void => {
     if (running.has(request.id) || waiting.some((w) => w.id === request.id)) {
       link.send({ t: 'err', e: `request id ${request.id} is already in use`, id: request.id });
       return;
     }
-    if (running.size < maxInFlight) start(request);
-    else if (waiting.length < maxWaiting) waiting.push(request);
-    else link.send({ t: 'res', id: request.id, ok: false, e: `too many requests waiting (${maxWaiting}): slow down` });
+    if (waiting.length === 0 && canStart()) {
+      start(request);
+      return;
+    }
+    const overflow = budget?.offerRequest(link.buffered(), waiting.length) ?? null;
+    if (overflow !== null) {
+      link.close(`the client was disconnected: ${overflow}`);
+      return;
+    }
+    if (waiting.length >= maxWaiting) {
+      link.send({ t: 'res', id: request.id, ok: false, e: `too many requests waiting (${maxWaiting}): slow down` });
+      return;
+    }
+    waiting.push(request);
+    scheduleDrain();
   };
 
   const onCancel = (id: number): void => {

@@ -94,6 +94,17 @@ describe('serve WebSocket session', () => {
     expect(server.sessions[0]?.link.closed).toEqual({ reason: 'no answer from the client for 0.6 s', byPeer: false });
   });
 
+  it('sends a large reply as one message whose shared body is encoded once', async () => {
+    const server = await serveFake({ rows: 300 });
+    const { api, close } = createWebSocketApi(`ws://127.0.0.1:${server.port}/`, { connect: (url) => new WebSocket(url) as unknown as SocketLike });
+    const [a, b] = await Promise.all([api.getSnapshot(), api.getSnapshot()]);
+    expect(JSON.stringify(a).length).toBeGreaterThan(100_000);
+    expect(a.rows).toHaveLength(300);
+    expect(a.rows[299]?.owners[0]?.commandLine).toBe('x'.repeat(400));
+    expect(b).toEqual(a);
+    close();
+  });
+
   it('keeps a client that answers pings', async () => {
     const server = await serveFake({ heartbeat: { deadAfterMs: 300 } });
     const { api, monitor, close } = createWebSocketApi(`ws://127.0.0.1:${server.port}/`, {
@@ -110,8 +121,8 @@ describe('serve WebSocket session', () => {
   });
 
   it('cuts off a client that asks for snapshots and never reads, once past the hard cap, with the reason', async () => {
-    // ~300 KiB snapshots; a 256 KiB soft and 1 MiB hard budget.
-    const server = await serveFake({ rows: 600, budget: { softBytes: 256 * 1024, hardBytes: 1024 * 1024 }, heartbeat: null });
+    // ~300 KiB snapshots; a 256 KiB soft and 1 MiB hard budget, 8 requests waiting at most.
+    const server = await serveFake({ rows: 600, budget: { softBytes: 256 * 1024, hardBytes: 1024 * 1024, maxWaitingRequests: 8 }, heartbeat: null });
     const stalled = await openStalledClient(server.port, '/');
     stalled.send(JSON.stringify({ t: 'sub', ev: 'onSnapshotDelta', on: true }));
     for (let id = 1; id <= 60 && server.disconnects.length === 0; id += 1) {
@@ -120,7 +131,7 @@ describe('serve WebSocket session', () => {
     }
     await until('the stalled client to be cut off', () => server.disconnects.length > 0);
     expect(server.disconnects).toHaveLength(1);
-    expect(server.disconnects[0]).toMatch(/^the client was disconnected: it stopped reading: \d+ KiB are waiting for it, over the 1024 KiB limit$/);
+    expect(server.disconnects[0]).toMatch(/^the client was disconnected: it stopped reading: 9 requests are waiting behind \d+ KiB it has not read, over the limit of 8$/);
     // What it held was released: the session's socket is closed.
     await until('the socket to close', () => server.sessions[0]?.link.closed !== null);
     stalled.destroy();

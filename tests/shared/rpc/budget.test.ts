@@ -18,7 +18,7 @@ import { serviceFromApi } from '../../support/service-from-api';
 
 type Ev = 'onSnapshotDelta' | 'onStatus' | 'onProbeResult';
 const POLICIES: Record<Ev, EventPolicy> = { onSnapshotDelta: 'resync', onStatus: 'latest', onProbeResult: { keep: 2 } };
-const LIMITS = { softBytes: 1000, hardBytes: 5000 };
+const LIMITS = { softBytes: 1000, hardBytes: 5000, maxWaitingRequests: 2 };
 const names = (sent: { event: Ev; payload: unknown }[]): string[] => sent.map(({ event, payload }) => `${event}:${String(payload)}`);
 
 describe('SendBudget', () => {
@@ -77,18 +77,32 @@ describe('SendBudget', () => {
     expect(budget.offerReply(5001 + 300 * 1024)).toBe('it stopped reading: 305 KiB are waiting for it, over the 5 KiB limit');
   });
 
+  it('lets requests wait while the peer is behind, up to the bound, then names the overflow', () => {
+    const budget = new SendBudget<Ev>(POLICIES, LIMITS);
+    expect(budget.mayRun(1000)).toBe(true);
+    expect(budget.mayRun(1001)).toBe(false);
+    expect(budget.offerRequest(5000, 0)).toBeNull();
+    expect(budget.offerRequest(5000, 1)).toBeNull();
+    expect(budget.offerRequest(300 * 1024, 2)).toBe('it stopped reading: 3 requests are waiting behind 300 KiB it has not read, over the limit of 2');
+    // Within the soft budget a request waits only for a free slot: never an overflow.
+    expect(budget.offerRequest(0, 50)).toBeNull();
+  });
+
   it('refuses nonsense limits and policies', () => {
-    expect(() => new SendBudget<Ev>(POLICIES, { softBytes: 10, hardBytes: 5 })).toThrow('send budget: need 0 ≤ softBytes ≤ hardBytes (got 10, 5)');
+    expect(() => new SendBudget<Ev>(POLICIES, { softBytes: 10, hardBytes: 5, maxWaitingRequests: 1 })).toThrow('send budget: need 0 ≤ softBytes ≤ hardBytes (got 10, 5)');
+    expect(() => new SendBudget<Ev>(POLICIES, { ...LIMITS, maxWaitingRequests: 1.5 })).toThrow('send budget: maxWaitingRequests must be a whole number ≥ 0 (got 1.5)');
     expect(() => new SendBudget<Ev>({ ...POLICIES, onProbeResult: { keep: 0 } }, LIMITS)).toThrow('send budget: onProbeResult must keep at least 1 event (got 0)');
   });
 });
 
 /** A PortwatchApi client and a served fake service, joined by a link pair with a budget. */
-function servedFake(limits = { softBytes: 1000, hardBytes: 100_000 }) {
+function servedFake(limits = { softBytes: 1000, hardBytes: 100_000, maxWaitingRequests: 4 }, snapshotGate: Promise<void> = Promise.resolve()) {
   const clock = new FakeClock(0);
   const { api: fake, control } = createFakeApi([makeConnection({ localPort: 1000 })]);
   const pair = linkPair(clock);
-  const server = servePortwatch(pair.server, serviceFromApi(fake), { clock, budget: limits });
+  const service = serviceFromApi(fake);
+  const handlers = { ...service.handlers, getSnapshot: async () => (await snapshotGate, fake.getSnapshot()) };
+  const server = servePortwatch(pair.server, { ...service, handlers }, { clock, budget: limits });
   const client = createPortwatchClient({ clock, peer: 'the test server', timeoutMs: 0 });
   client.attach(pair.client);
   return { clock, fake, control, pair, server, api: client.api };
@@ -154,11 +168,39 @@ describe('the send budget through the RPC layer', () => {
     expect(seen).toEqual(Array.from({ length: 64 }, (_, i) => i + 7));
   });
 
+  it('holds a lagging client’s requests unrun, runs them in order once it catches up, and cuts it off past the bound', async () => {
+    const { clock, pair, api, control } = servedFake({ softBytes: 1000, hardBytes: 100_000, maxWaitingRequests: 2 });
+    pair.serverBuffered = 2000;
+    const first = api.getSettings();
+    const second = api.listProbes();
+    await flushPromises();
+    expect(control.calls).toEqual([]);
+    pair.serverBuffered = 0;
+    await clock.advanceAsync(50);
+    expect(control.calls.map((c) => c.method)).toEqual(['getSettings', 'listProbes']);
+    await expect(first).resolves.toMatchObject({ pollIntervalMs: 1000 });
+    await expect(second).resolves.toEqual([]);
+
+    pair.serverBuffered = 2000;
+    const lost = [api.getSnapshot(), api.getSnapshot(), api.getSnapshot()].map((p) => p.catch((error: Error) => error.message));
+    await flushPromises();
+    expect(await Promise.all(lost)).toEqual(
+      Array(3).fill('the connection to the test server was lost (the server closed the connection: the client was disconnected: it stopped reading: 3 requests are waiting behind 2 KiB it has not read, over the limit of 2)'),
+    );
+    expect(control.calls.map((c) => c.method)).toEqual(['getSettings', 'listProbes']);
+  });
+
   it('disconnects a client past the hard cap, with the reason, and the client’s request fails with it', async () => {
-    const { pair, api } = servedFake({ softBytes: 1000, hardBytes: 4096 });
+    let open: () => void = () => undefined;
+    const { pair, api, server } = servedFake({ softBytes: 1000, hardBytes: 4096, maxWaitingRequests: 4 }, new Promise((resolve) => (open = resolve)));
     expect((await api.getSettings()).pollIntervalMs).toBe(1000);
+    // The request starts while the client reads; by the time its reply is due, 4 KiB + 1 wait unread.
+    const snapshot = api.getSnapshot();
+    await flushPromises();
+    expect(server.inFlight()).toBe(1);
     pair.serverBuffered = 4097;
-    await expect(api.getSnapshot()).rejects.toThrow(
+    open();
+    await expect(snapshot).rejects.toThrow(
       'the connection to the test server was lost (the server closed the connection: the client was disconnected: it stopped reading: 4 KiB are waiting for it, over the 4 KiB limit)',
     );
     expect(pair.server.closed).toEqual({ reason: 'the client was disconnected: it stopped reading: 4 KiB are waiting for it, over the 4 KiB limit', byPeer: false });
