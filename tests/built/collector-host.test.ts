@@ -158,6 +158,15 @@ describe('CollectorHost on real loopback sockets', () => {
     stop();
   });
 
+  it('shares one snapshot per seq among its callers, and fetches a new one after the next delta', async () => {
+    const [a, b] = await Promise.all([host.getSnapshot(), host.getSnapshot()]);
+    expect(b).toBe(a);
+    await nextDelta(host, (delta) => delta.seq > a.seq);
+    const c = await host.getSnapshot();
+    expect(c).not.toBe(a);
+    expect(c.seq).toBeGreaterThan(a.seq);
+  });
+
   it('rejects an interval outside the limits with a clear message', async () => {
     await expect(host.setOptions({ pollIntervalMs: 100 })).rejects.toThrow('pollIntervalMs must be between 500 and 60000 ms (got 100)');
     const status = await host.setOptions({ pollIntervalMs: 600, closedRetentionMs: 1000 });
