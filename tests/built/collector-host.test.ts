@@ -15,37 +15,26 @@ import type { Connection, PollStatus, SnapshotDelta } from '../../src/shared/mod
 const WORKER = resolve('out/main/collector-worker.js');
 const HANGING_WORKER = resolve('tests/support/hanging-worker.mjs');
 
-/** Resolves the first status matching `predicate` (bounded wait). */
-function nextStatus(host: CollectorHost, predicate: (status: PollStatus) => boolean, timeoutMs = 10_000): Promise<PollStatus> {
+/** Resolves the first value a subscription delivers that matches `predicate` (bounded wait). */
+function next<T>(subscribe: (listener: (value: T) => void) => () => void, what: string, predicate: (value: T) => boolean, timeoutMs: number): Promise<T> {
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {
       stop();
-      reject(new Error(`no matching status within ${timeoutMs} ms`));
+      reject(new Error(`no matching ${what} within ${timeoutMs} ms`));
     }, timeoutMs);
-    const stop = host.onStatus((status) => {
-      if (!predicate(status)) return;
+    const stop = subscribe((value) => {
+      if (!predicate(value)) return;
       clearTimeout(timer);
       stop();
-      resolvePromise(status);
+      resolvePromise(value);
     });
   });
 }
 
-/** Collects deltas and resolves the first one matching `predicate` (bounded wait). */
-function nextDelta(host: CollectorHost, predicate: (delta: SnapshotDelta) => boolean, timeoutMs = 10_000): Promise<SnapshotDelta> {
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => {
-      stop();
-      reject(new Error(`no matching delta within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const stop = host.onSnapshotDelta((delta) => {
-      if (!predicate(delta)) return;
-      clearTimeout(timer);
-      stop();
-      resolvePromise(delta);
-    });
-  });
-}
+const nextStatus = (host: CollectorHost, predicate: (status: PollStatus) => boolean, timeoutMs = 10_000): Promise<PollStatus> =>
+  next((l) => host.onStatus(l), 'status', predicate, timeoutMs);
+const nextDelta = (host: CollectorHost, predicate: (delta: SnapshotDelta) => boolean, timeoutMs = 10_000): Promise<SnapshotDelta> =>
+  next((l) => host.onSnapshotDelta(l), 'delta', predicate, timeoutMs);
 
 function listen(): Promise<{ server: Server; port: number }> {
   return new Promise((resolvePromise, reject) => {
