@@ -9,7 +9,8 @@
  * a reply, an event) proves it alive. When nothing has come for `deadAfterMs`, the peer is declared
  * dead and the link closes, so a dead peer is found between `deadAfterMs` and 4/3 of it after its
  * last frame. Pings are answered where frames arrive (not on a timer), so a peer whose timers are
- * throttled (a background tab) still answers.
+ * throttled (a background tab) still answers. A check that fires late (our own thread was busy)
+ * gives no verdict: the peer's frames may be queued behind it.
  */
 import type { Unsubscribe } from '../api';
 import type { Clock, TimerHandle } from '../clock';
@@ -58,6 +59,8 @@ export class RpcLink {
   private readonly peer: string;
   private heartbeat: HeartbeatOptions | null;
   private timer: TimerHandle | null = null;
+  /** When the pending heartbeat check is due, epoch ms. */
+  private dueAt = 0;
   private lastHeard: number;
   private nextPing = 1;
   private ended: LinkClosed | null = null;
@@ -154,15 +157,24 @@ export class RpcLink {
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timer = null;
     if (this.heartbeat === null || this.ended !== null) return;
-    const every = Math.max(1, Math.floor(this.heartbeat.deadAfterMs / 3));
+    const every = this.period();
+    this.dueAt = this.clock.now() + every;
     this.timer = this.clock.setTimeout(() => this.beat(), every);
+  }
+
+  private period(): number {
+    return Math.max(1, Math.floor((this.heartbeat?.deadAfterMs ?? 0) / 3));
   }
 
   private beat(): void {
     this.timer = null;
     if (this.heartbeat === null || this.ended !== null) return;
-    const silentFor = this.clock.now() - this.lastHeard;
-    if (silentFor >= this.heartbeat.deadAfterMs) {
+    const now = this.clock.now();
+    const silentFor = now - this.lastHeard;
+    // A check that runs late means our own thread was busy (a long task, a suspended tab): what the
+    // peer sent meanwhile may still wait in our queue, behind this timer. Judge at the next check.
+    const late = now - this.dueAt > this.period() / 2;
+    if (silentFor >= this.heartbeat.deadAfterMs && !late) {
       this.close(`no answer from ${this.peer} for ${seconds(this.heartbeat.deadAfterMs)}`);
       return;
     }

@@ -187,6 +187,31 @@ describe('RPC layer', () => {
     expect(pair.client.closed).toEqual({ reason: 'the server closed the connection: no answer from the client for 2 s', byPeer: true });
   });
 
+  it('gives no verdict from a check that fires late (our own thread was busy), and judges at the next one', async () => {
+    // A hand-driven clock: the first check fires 4 s late, as after a long synchronous task.
+    let now = 0;
+    const timers: { at: number; run: () => void }[] = [];
+    const clock = {
+      now: () => now,
+      setTimeout: (run: () => void, ms: number) => {
+        timers.push({ at: now + ms, run });
+        return timers.length as never;
+      },
+      clearTimeout: () => undefined,
+    };
+    const pair = linkPair(clock, { client: { deadAfterMs: 3000 } });
+    pair.muteServer = true;
+    const fire = (at: number): void => {
+      now = at;
+      timers.shift()?.run();
+    };
+    fire(5000);
+    expect(pair.client.closed).toBeNull();
+    expect(timers[0]?.at).toBe(6000);
+    fire(6000);
+    expect(pair.client.closed).toEqual({ reason: 'no answer from the server for 3 s', byPeer: false });
+  });
+
   it('bounds what a client may have running, and answers past it with an error', async () => {
     const { api, clock, ran } = setup({ server: { maxInFlight: 2, maxWaiting: 1 } });
     const results = [api.slow(100), api.slow(200), api.slow(300), api.slow(400)].map((p) => p.catch((error: Error) => error.message));
