@@ -4,6 +4,15 @@
  * Unsubscribe`), told apart by the `on` prefix. `PortwatchApi` is one; the collector worker's
  * `CollectorApi` is another. Both ends are typed from the same interface, so a member missing or
  * mistyped on either side is a compile error (see tests/shared/rpc/contract.types.test.ts).
+ *
+ * The layer (this folder) is ours rather than a library such as birpc 4.2.0. birpc gives ids,
+ * time-outs and typed calls, which are the small part here; what the three transports lacked is
+ * what it leaves out: events with a subscribe/unsubscribe protocol and a drop policy per event, a
+ * send budget driven by what the transport still holds (`bufferedAmount`), requests that wait unrun
+ * while a peer is behind, a heartbeat both ways, closing with a reason, and one frame format whose
+ * server side is validated by our schema library. On birpc these would wrap its `post` and re-parse
+ * its frames; as one module of our own (~600 lines with the budget) they share one wire format and
+ * nothing on the preload's path needs a dependency.
  */
 import type { Unsubscribe } from '../api';
 
