@@ -71,7 +71,7 @@ async function main() {
       // The noise floor of this thread's event loop on this machine right now (no polling at all).
       r.loopIdle = await loopDelay(3000);
       const rssNoHost = process.memoryUsage().rss;
-      host = new CollectorHost({ workerPath: WORKER, pollIntervalMs: 1000, closedRetentionMs: 10_000, socketSource: 'auto', paused: false, trafficEnabled: false });
+      host = new CollectorHost({ workerPath: WORKER, settings: { pollIntervalMs: 1000, closedRetentionMs: 10_000, socketSource: 'auto', trafficEnabled: false }, paused: false });
       const first = await host.getSnapshot();
       r.rows = first.rows.length;
       r.source = first.status.source;
@@ -226,7 +226,7 @@ function nextDelta(host, timeoutMs = 30_000) {
       stop();
       reject(new Error('no delta within 30 s'));
     }, timeoutMs);
-    const stop = host.onDelta((delta) => {
+    const stop = host.onSnapshotDelta((delta) => {
       clearTimeout(timer);
       stop();
       resolve(delta);

@@ -124,6 +124,8 @@ const refresh = () => call('getSnapshot').then((v) => v && typeof v.seq === 'num
 ws.on('message', (data) => {
   bytes += data.length;
   const frame = JSON.parse(String(data));
+  // Answer serve's heartbeat, as the browser client does.
+  if (frame.t === 'ping') ws.send(JSON.stringify({ t: 'pong', n: frame.n }));
   if (frame.t === 'res') {
     pending.get(frame.id)?.(frame.ok ? frame.v : undefined);
     pending.delete(frame.id);

@@ -1,11 +1,12 @@
 /**
  * The renderer's entry: the only module that picks the transport (see `pickTransport`) and provides
- * it to the app. Stores `inject()` it; with none, the app says so instead of showing an empty page.
+ * it, and the state of its link, to the app. Stores `inject()` them; with none, the app says so
+ * instead of showing an empty page.
  */
 import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import App from './App.vue';
-import { API_KEY } from './api-key';
+import { API_KEY, CONNECTION_KEY } from './api-key';
 import { pickTransport } from './transport';
 import { applyTheme } from './theme';
 import './styles.css';
@@ -14,6 +15,9 @@ import './styles.css';
 applyTheme('system');
 const app = createApp(App);
 app.use(createPinia());
-const api = pickTransport();
-if (api) app.provide(API_KEY, api);
+const transport = pickTransport();
+if (transport) {
+  app.provide(API_KEY, transport.api);
+  app.provide(CONNECTION_KEY, transport.monitor);
+}
 app.mount('#app');

@@ -59,7 +59,8 @@ describe('UI state in Chromium (in-page fake service)', () => {
     await expect(page.locator('.status-bar [role="alert"]').textContent()).resolves.toBe('Collector: The collector stopped unexpectedly (exit 1); restarting in 1 s');
     await expect(page.locator('.status-bar .freshness').textContent()).resolves.toMatch(/^Stale: data from \d+ s ago$/);
     // The link is fine: the header says so, and no link banner shows.
-    await expect(page.locator('.transport').textContent()).resolves.toBe('Connected over fake');
+    // The in-page fake is installed as window.portwatch, so the page links to it as it would over IPC.
+    await expect(page.locator('.transport').textContent()).resolves.toBe('Connected over ipc');
     await expect(page.locator('.link-banner').count()).resolves.toBe(0);
     await expect(page.title()).resolves.toMatch(/^\[Collector failing\] Portwatch — [\d,]+ sockets · \d+ listening$/);
     for (const width of [1360, 900]) {

@@ -13,22 +13,28 @@ import { startSnapshotSync } from '../../src/shared/snapshot-sync';
 import type { Connection, PollStatus, SnapshotDelta } from '../../src/shared/model';
 
 const WORKER = resolve('out/main/collector-worker.js');
+const HANGING_WORKER = resolve('tests/support/hanging-worker.mjs');
 
-/** Collects deltas and resolves the first one matching `predicate` (bounded wait). */
-function nextDelta(host: CollectorHost, predicate: (delta: SnapshotDelta) => boolean, timeoutMs = 10_000): Promise<SnapshotDelta> {
+/** Resolves the first value a subscription delivers that matches `predicate` (bounded wait). */
+function next<T>(subscribe: (listener: (value: T) => void) => () => void, what: string, predicate: (value: T) => boolean, timeoutMs: number): Promise<T> {
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {
       stop();
-      reject(new Error(`no matching delta within ${timeoutMs} ms`));
+      reject(new Error(`no matching ${what} within ${timeoutMs} ms`));
     }, timeoutMs);
-    const stop = host.onDelta((delta) => {
-      if (!predicate(delta)) return;
+    const stop = subscribe((value) => {
+      if (!predicate(value)) return;
       clearTimeout(timer);
       stop();
-      resolvePromise(delta);
+      resolvePromise(value);
     });
   });
 }
+
+const nextStatus = (host: CollectorHost, predicate: (status: PollStatus) => boolean, timeoutMs = 10_000): Promise<PollStatus> =>
+  next((l) => host.onStatus(l), 'status', predicate, timeoutMs);
+const nextDelta = (host: CollectorHost, predicate: (delta: SnapshotDelta) => boolean, timeoutMs = 10_000): Promise<SnapshotDelta> =>
+  next((l) => host.onSnapshotDelta(l), 'delta', predicate, timeoutMs);
 
 function listen(): Promise<{ server: Server; port: number }> {
   return new Promise((resolvePromise, reject) => {
@@ -48,7 +54,7 @@ describe('CollectorHost on real loopback sockets', () => {
   let host: CollectorHost;
 
   beforeAll(() => {
-    host = new CollectorHost({ workerPath: WORKER, pollIntervalMs: 500, closedRetentionMs: 1500, socketSource: 'auto' });
+    host = new CollectorHost({ workerPath: WORKER, settings: { pollIntervalMs: 500, closedRetentionMs: 1500, socketSource: 'auto' } });
   });
 
   afterAll(async () => {
@@ -61,7 +67,7 @@ describe('CollectorHost on real loopback sockets', () => {
     expect(snapshot.status.ok).toBe(true);
     expect(snapshot.rows.length).toBe(snapshot.counters.total + snapshot.rows.filter((r) => r.change === 'closed').length);
     const seqs: number[] = [];
-    const stop = host.onDelta((delta) => seqs.push(delta.seq));
+    const stop = host.onSnapshotDelta((delta) => seqs.push(delta.seq));
     await nextDelta(host, (delta) => delta.seq >= snapshot.seq + 3);
     stop();
     for (let i = 1; i < seqs.length; i += 1) expect(seqs[i]).toBe((seqs[i - 1] as number) + 1);
@@ -92,7 +98,7 @@ describe('CollectorHost on real loopback sockets', () => {
       getSnapshot: () => host.getSnapshot(),
       // Loses exactly one delta on the way, as a congested transport might.
       onSnapshotDelta: (listener: (delta: SnapshotDelta) => void) =>
-        host.onDelta((delta) => {
+        host.onSnapshotDelta((delta) => {
           if (!dropped && sync.current() !== null) {
             dropped = true;
             return;
@@ -128,7 +134,7 @@ describe('CollectorHost on real loopback sockets', () => {
     const paused = await host.pause();
     expect(paused.paused).toBe(true);
     const seen: number[] = [];
-    const stop = host.onDelta((delta) => seen.push(delta.seq));
+    const stop = host.onSnapshotDelta((delta) => seen.push(delta.seq));
     const before = (await host.getSnapshot()).seq;
     await new Promise((r) => setTimeout(r, 1300));
     // At most the poll that was already running when pause arrived.
@@ -141,10 +147,51 @@ describe('CollectorHost on real loopback sockets', () => {
     stop();
   });
 
+  it('shares one snapshot per seq among its callers, and fetches a new one after the next delta', async () => {
+    const [a, b] = await Promise.all([host.getSnapshot(), host.getSnapshot()]);
+    expect(b).toBe(a);
+    await nextDelta(host, (delta) => delta.seq > a.seq);
+    const c = await host.getSnapshot();
+    expect(c).not.toBe(a);
+    expect(c.seq).toBeGreaterThan(a.seq);
+  });
+
   it('rejects an interval outside the limits with a clear message', async () => {
     await expect(host.setOptions({ pollIntervalMs: 100 })).rejects.toThrow('pollIntervalMs must be between 500 and 60000 ms (got 100)');
     const status = await host.setOptions({ pollIntervalMs: 600, closedRetentionMs: 1000 });
     expect(status.intervalMs).toBe(600);
+  });
+});
+
+describe('CollectorHost when the worker gets stuck', () => {
+  it('reports "not responding" after 3 poll intervals without a status or an answer, restarts the worker, and recovers', async () => {
+    const host = new CollectorHost({ workerPath: HANGING_WORKER, settings: { pollIntervalMs: 500 }, restartDelayMs: { initial: 200, max: 1000 } });
+    const statuses: PollStatus[] = [];
+    const seqs: number[] = [];
+    host.onStatus((s) => statuses.push(s));
+    host.onSnapshotDelta((d) => seqs.push(d.seq));
+    try {
+      // The first worker posts one delta, then freezes in a busy loop.
+      const stuck = await nextStatus(host, (s) => s.error !== null && s.error.startsWith('The collector is not responding'), 30_000);
+      expect(stuck).toMatchObject({
+        ok: false,
+        errorKind: 'other',
+        error: 'The collector is not responding (no answer from the collector for 1.5 s); restarting in 0.2 s',
+        intervalMs: 500,
+      });
+      expect(seqs).toEqual([1]);
+      // A new worker takes over; its first delta skips a seq, so subscribers re-fetch.
+      const recovered = await nextDelta(host, () => true, 30_000);
+      expect(recovered.seq).toBe(3);
+      expect(recovered.status.ok).toBe(true);
+      expect(host.status()?.ok).toBe(true);
+      expect(host.restarts).toBe(1);
+      expect((await host.getSnapshot()).seq).toBeGreaterThanOrEqual(3);
+      const errors = statuses.filter((s) => !s.ok).map((s) => s.error);
+      expect(errors).toEqual(['The collector is not responding (no answer from the collector for 1.5 s); restarting in 0.2 s']);
+    } finally {
+      await host.stop();
+    }
   });
 });
 

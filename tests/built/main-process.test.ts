@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHANNELS, REQUEST_METHODS } from '../../src/shared/api';
+import { IPC_CHANNEL } from '../../src/shared/portwatch-rpc';
 import { trayIconFile } from '../../src/main/core/tray-presenter';
 
 // The built main process (out/main/index.js) with the real service, collector worker, settings
@@ -13,6 +13,7 @@ import { trayIconFile } from '../../src/main/core/tray-presenter';
 interface Run {
   fatal?: string;
   channels: string[];
+  handlers: string[];
   webPreferences: Record<string, unknown>;
   visibleAfterReady: boolean;
   capabilities: unknown;
@@ -52,9 +53,10 @@ describe('built main process under a fake Electron', () => {
   });
   afterAll(() => rmSync(profile, { recursive: true, force: true }));
 
-  it('starts without errors and registers one handler per request channel', () => {
+  it('starts without errors and listens on the one RPC channel (no invoke handlers)', () => {
     expect(run.errors).toEqual([]);
-    expect(run.channels).toEqual(REQUEST_METHODS.map((method) => CHANNELS[method]).sort());
+    expect(run.channels).toEqual([IPC_CHANNEL]);
+    expect(run.handlers).toEqual([]);
   });
 
   it('creates the window with the pinned security preferences and shows it once ready', () => {
@@ -76,7 +78,7 @@ describe('built main process under a fake Electron', () => {
     expect(run.permissionGranted).toBe(false);
   });
 
-  it('holds deltas until the renderer is ready, then relays them in seq order', () => {
+  it('sends deltas only once the renderer subscribes, then relays them in seq order', () => {
     expect(run.deltasBeforeReady).toBe(0);
     expect(run.deltaSeqs.length).toBeGreaterThan(0);
     expect(run.deltaSeqs).toEqual([...run.deltaSeqs].sort((a, b) => a - b));

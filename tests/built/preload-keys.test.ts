@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { CHANNELS, EVENT_METHODS, REQUEST_METHODS } from '../../src/shared/api';
 import type { ApiMethod } from '../../src/shared/api';
-import { READY_CHANNEL } from '../../src/main/electron/ipc-logic';
+import { IPC_CHANNEL } from '../../src/shared/portwatch-rpc';
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -44,6 +44,10 @@ function loadPreload(): {
     },
     module,
     exports: module.exports,
+    // What a sandboxed renderer provides besides the language itself.
+    setTimeout,
+    clearTimeout,
+    console,
   });
   return { exposed, invokes, sends, listeners, reply, requires };
 }
@@ -79,32 +83,56 @@ describe('built preload (out/preload/index.js)', () => {
     for (const [name, value] of Object.entries(api)) expect(typeof value, name).toBe('function');
   });
 
+  /** The frames the preload sent on the RPC channel. */
+  const framesSent = (preload: ReturnType<typeof loadPreload>): Record<string, unknown>[] =>
+    preload.sends.filter(([channel]) => channel === IPC_CHANNEL).map(([, args]) => args[0] as Record<string, unknown>);
+  /** Delivers a frame from main, as Electron would (an event first, then the payload). */
+  const fromMain = (preload: ReturnType<typeof loadPreload>, frame: unknown): void => {
+    for (const listener of preload.listeners.get(IPC_CHANNEL) ?? []) listener({ sender: 'the IpcRendererEvent must not reach the page' }, frame);
+  };
+
+  it('listens on the one RPC channel only, and never uses invoke', () => {
+    const preload = loadPreload();
+    expect([...preload.listeners.entries()].map(([channel, list]) => [channel, list.length])).toEqual([[IPC_CHANNEL, 1]]);
+    expect(preload.invokes).toEqual([]);
+  });
+
   for (const method of REQUEST_METHODS) {
-    it(`${method} invokes ${CHANNELS[method]} with its arguments and unwraps the envelope`, async () => {
+    it(`${method} sends a request frame with its arguments, resolves with the reply and rejects with the error's words`, async () => {
       const preload = loadPreload();
       const api = preload.exposed[0]?.[1] ?? {};
-      preload.reply.next = { ok: true, value: { answer: method } };
-      await expect(api[method]?.(...SAMPLE_ARGS[method])).resolves.toEqual({ answer: method });
-      expect(preload.invokes).toEqual([[CHANNELS[method], SAMPLE_ARGS[method]]]);
-      preload.reply.next = { ok: false, error: `${method}: something is wrong` };
-      await expect(api[method]?.(...SAMPLE_ARGS[method])).rejects.toThrow(`${method}: something is wrong`);
+      const ok = api[method]?.(...SAMPLE_ARGS[method]) as Promise<unknown>;
+      expect(framesSent(preload)).toEqual([{ t: 'req', id: 1, m: method, a: SAMPLE_ARGS[method] }]);
+      fromMain(preload, { t: 'res', id: 1, ok: true, v: { answer: method } });
+      await expect(ok).resolves.toEqual({ answer: method });
+      const failing = api[method]?.(...SAMPLE_ARGS[method]) as Promise<unknown>;
+      fromMain(preload, { t: 'res', id: 2, ok: false, e: `${method}: something is wrong` });
+      await expect(failing).rejects.toThrow(new Error(`${method}: something is wrong`));
     });
   }
 
   for (const event of EVENT_METHODS) {
-    it(`${event} listens on ${CHANNELS[event]}, tells main it is ready, delivers the payload only, and unsubscribes`, () => {
+    it(`${event} subscribes with a frame, delivers the payload only, and unsubscribes`, () => {
       const preload = loadPreload();
       const api = preload.exposed[0]?.[1] ?? {};
       const received: unknown[][] = [];
       const unsubscribe = api[event]?.((...args: unknown[]) => received.push(args)) as () => void;
-      expect(preload.sends).toEqual([[READY_CHANNEL, [event]]]);
-      const attached = preload.listeners.get(CHANNELS[event]) ?? [];
-      expect(attached).toHaveLength(1);
-      attached[0]?.({ sender: 'the IpcRendererEvent must not reach the page' }, { seq: 7 });
+      expect(framesSent(preload)).toEqual([{ t: 'sub', ev: event, on: true }]);
+      fromMain(preload, { t: 'evt', ev: event, p: { seq: 7 } });
+      fromMain(preload, { t: 'evt', ev: 'onSomethingElse', p: { seq: 8 } });
       expect(received).toEqual([[{ seq: 7 }]]);
       unsubscribe();
-      expect(preload.listeners.get(CHANNELS[event])).toEqual([]);
-      expect([...preload.listeners.entries()].filter(([channel]) => channel !== CHANNELS[event]).every(([, list]) => list.length === 0)).toBe(true);
+      expect(framesSent(preload)).toEqual([
+        { t: 'sub', ev: event, on: true },
+        { t: 'sub', ev: event, on: false },
+      ]);
+      fromMain(preload, { t: 'evt', ev: event, p: { seq: 9 } });
+      expect(received).toHaveLength(1);
     });
   }
+
+  it('ignores garbage from the channel without throwing', () => {
+    const preload = loadPreload();
+    for (const frame of [null, 42, 'x', { t: 'res' }, { t: 'evt' }, { t: 'res', id: 99, ok: true, v: 1 }]) expect(() => fromMain(preload, frame)).not.toThrow();
+  });
 });

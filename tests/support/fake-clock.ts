@@ -10,6 +10,10 @@ interface Timer {
   callback: () => void;
 }
 
+// Node's, declared here so this helper also compiles for the renderer's tests (no Node types there);
+// both test environments run in Node.
+declare function setImmediate(callback: () => void): unknown;
+
 /** Lets pending promise callbacks (and their follow-ups) run: one macrotask turn. */
 export function flushPromises(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

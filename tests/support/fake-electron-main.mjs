@@ -13,6 +13,10 @@ const requireFromHere = createRequire(import.meta.url);
 
 const [root, profile] = process.argv.slice(2);
 const log = { notifications: [], windows: [], handlers: new Map(), listeners: new Map(), sent: [], errors: [], menus: 0, trays: [], hardening: [] };
+/** The one IPC channel of the RPC layer (src/shared/portwatch-rpc.ts). */
+const RPC = 'portwatch:rpc';
+/** Waiting requests of the simulated renderer, by id. */
+const replies = new Map();
 
 class FakeContents extends EventEmitter {
   constructor() {
@@ -22,6 +26,7 @@ class FakeContents extends EventEmitter {
   }
   send(channel, payload) {
     log.sent.push([channel, payload]);
+    if (channel === RPC && payload && payload.t === 'res') replies.get(payload.id)?.(payload);
   }
   isDestroyed() {
     return false;
@@ -191,11 +196,24 @@ async function main() {
   const window = await until('the main window', () => log.windows[0]);
   const contents = window.webContents;
   const ours = { sender: contents, senderFrame: contents.mainFrame };
-  const invoke = (event, method, ...args) => log.handlers.get(`portwatch:${method}`)(event, ...args);
-  await until('the IPC handlers', () => log.handlers.size >= 13 && contents.mainFrame.url !== '');
+  // The renderer's part: RPC frames on the one channel; a reply comes to the window, or (for a
+  // refused sender) straight back to the frame that asked.
+  let nextId = 1;
+  const send = (event, frame) => log.listeners.get(RPC)({ ...event, reply: (channel, reply) => channel === RPC && replies.get(reply.id)?.(reply) }, frame);
+  const invoke = (event, method, ...args) =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      replies.set(id, (frame) => {
+        replies.delete(id);
+        resolve(frame.ok ? { ok: true, value: frame.v } : { ok: false, error: frame.e });
+      });
+      send(event, { t: 'req', id, m: method, a: args });
+    });
+  await until('the IPC listener', () => log.listeners.has(RPC) && contents.mainFrame.url !== '');
 
   const result = {};
-  result.channels = [...log.handlers.keys()].sort();
+  result.channels = [...log.listeners.keys()].sort();
+  result.handlers = [...log.handlers.keys()];
   result.webPreferences = window.options.webPreferences;
   result.visibleAfterReady = await until('the window to show', () => window.visible);
   result.capabilities = await invoke(ours, 'getCapabilities');
@@ -210,12 +228,13 @@ async function main() {
   const permission = log.hardening.find(([kind]) => kind === 'request')[1];
   result.permissionGranted = await new Promise((resolve) => permission(contents, 'media', resolve, {}));
 
-  // Deltas wait for the renderer's ready message, then flow.
+  // Deltas wait for the renderer to subscribe, then flow.
+  const deltas = () => log.sent.filter(([channel, frame]) => channel === RPC && frame.t === 'evt' && frame.ev === 'onSnapshotDelta').map(([, frame]) => frame.p);
   await wait(1500);
-  result.deltasBeforeReady = log.sent.filter(([channel]) => channel === 'portwatch:event:snapshotDelta').length;
-  log.listeners.get('portwatch:ready')(ours, 'onSnapshotDelta');
-  await until('a delta after ready', () => log.sent.some(([channel]) => channel === 'portwatch:event:snapshotDelta'));
-  result.deltaSeqs = log.sent.filter(([channel]) => channel === 'portwatch:event:snapshotDelta').map(([, delta]) => delta.seq);
+  result.deltasBeforeReady = deltas().length;
+  send(ours, { t: 'sub', ev: 'onSnapshotDelta', on: true });
+  await until('a delta after subscribing', () => deltas().length > 0);
+  result.deltaSeqs = deltas().map((delta) => delta.seq);
 
   // The user is not looking (window hidden): a new listener must raise the tray's attention icon.
   window.hide();

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -129,7 +130,15 @@ export interface BuiltServe {
   url: URL;
   port: number;
   token: string;
+  /** ws:// URL of its WebSocket (the credential travels in {@link BuiltServe.wsProtocols}). */
+  wsUrl: string;
+  /** The subprotocols that carry the credential: `new WebSocket(wsUrl, wsProtocols)`. */
+  wsProtocols: string[];
+  /** The same as a raw handshake header. */
+  wsHeaders: Record<string, string>;
   stderr(): string;
+  /** Its resident set size now, KiB (Linux /proc). */
+  rssKiB(): number;
   stop(): Promise<void>;
 }
 
@@ -162,7 +171,20 @@ export function startBuiltServe(args: string[], fdLimit?: number): Promise<Built
       const match = SERVE_URL_PATTERN.exec(stdout);
       if (match) {
         clearTimeout(timer);
-        done({ child, url: new URL(match[0]), port: Number(match[1]), token: match[2] ?? '', stderr: () => stderr, stop });
+        const port = Number(match[1]);
+        const token = match[2] ?? '';
+        done({
+          child,
+          url: new URL(match[0]),
+          port,
+          token,
+          wsUrl: `ws://127.0.0.1:${port}/ws`,
+          wsProtocols: serveWsProtocols(token),
+          wsHeaders: { 'sec-websocket-protocol': serveWsProtocols(token).join(', ') },
+          stderr: () => stderr,
+          rssKiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid ?? 0}/status`, 'utf8'))?.[1] ?? NaN),
+          stop,
+        });
       }
     });
     child.once('exit', (code) => fail(new Error(`serve exited ${String(code)}; stderr: ${stderr}`)));

@@ -9,6 +9,8 @@ import { createOwnerLookup } from '../../main/node/owner-lookup';
 import { readPortRange } from '../../main/node/port-range';
 import { createSsInfoSource } from '../../main/node/ss-info';
 import { SourceError } from '../../main/core/sources';
+import { failedOutcome, okOutcome, pollStatus } from '../../main/core/poll-status';
+import type { PollOutcome } from '../../main/core/poll-status';
 import { exportChunks, exportDiff } from '../../shared/export';
 import { describeDiffCounts } from '../../shared/export/diff';
 import { parseFilter } from '../../shared/filter';
@@ -169,11 +171,11 @@ export async function takeSnapshot(source: SocketSourceKind, now: () => number =
     rows = result.rows;
     relays?.observe(rows);
     const found = insights.enrich(rows, now(), { traffic: true });
-    status = statusOf(true, null, null, now() - started, now(), result.source, [...result.notices, ...found.notices]);
+    status = onceStatus(okOutcome({ source: result.source, durationMs: now() - started, polledAt: now(), notices: [...result.notices, ...found.notices] }));
   } catch (error) {
     const kind = error instanceof SourceError ? error.kind : 'other';
     const message = error instanceof Error ? error.message : String(error);
-    status = statusOf(false, message, kind, now() - started, now(), reader.name, []);
+    status = onceStatus(failedOutcome({ message, kind }, { source: reader.name, durationMs: now() - started, polledAt: now() }));
   }
   return {
     format: 'portwatch-snapshot',
@@ -187,16 +189,9 @@ export async function takeSnapshot(source: SocketSourceKind, now: () => number =
   };
 }
 
-function statusOf(
-  ok: boolean,
-  error: string | null,
-  errorKind: PollStatus['errorKind'],
-  durationMs: number,
-  polledAt: number,
-  source: string,
-  notices: string[],
-): PollStatus {
-  return { ok, error, errorKind, durationMs, polledAt, intervalMs: 0, paused: false, source, notices };
+/** A one-off read has no poll loop: interval 0, never paused. */
+function onceStatus(outcome: PollOutcome): PollStatus {
+  return pollStatus(outcome, { intervalMs: 0, baseIntervalMs: 0, paused: false });
 }
 
 /** `--diff`: two snapshots SECONDS apart, written as a diff; the wait is announced on stderr. */

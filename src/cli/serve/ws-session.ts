@@ -1,37 +1,143 @@
 /**
- * One WebSocket client of `portwatch serve`: its frames in, replies and events out. The HTTP side
- * (authentication, Host/Origin checks, the upgrade) lives in server.ts; this module only speaks the
- * protocol of src/shared/ws-protocol.ts to a connection that was already let in.
+ * One WebSocket client of `portwatch serve`: the RPC layer (src/shared/rpc) over a connection that
+ * server.ts already let in (authentication, Host/Origin checks and the upgrade live there). Here:
+ * JSON text frames, the request rate limit, and the WebSocket's side of the send budget (what `ws`
+ * still holds for the client, `bufferedAmount`) and of closing with a reason.
  */
 import type { RawData, WebSocket } from 'ws';
-import type { EventMethod, Unsubscribe } from '../../shared/api';
-import { validate } from '../../shared/schemas';
-import { clientFrameSchema } from '../../shared/ws-protocol';
-import type { ServerFrame } from '../../shared/ws-protocol';
+import type { Clock } from '../../shared/clock';
+import type { BudgetLimits } from '../../shared/rpc/budget';
+import type { Frame } from '../../shared/rpc/frames';
+import { RpcLink } from '../../shared/rpc/link';
+import type { HeartbeatOptions } from '../../shared/rpc/link';
+import type { RpcServer } from '../../shared/rpc/server';
+import type { PortwatchApi } from '../../shared/api';
+import { MAX_CLOSE_REASON_BYTES, WS_CLOSE } from '../../shared/ws-protocol';
 import type { PortwatchService } from '../../main/core/service';
-import { dispatchRequest } from '../../main/core/service';
+import { servePortwatch } from '../../main/core/service';
+import { systemClock } from '../../main/node/system-clock';
+
+/**
+ * The send budget of one browser client. Soft: 1 MiB queued is about five deltas at 1 % churn of
+ * 20 000 rows (~200 KiB each, docs/performance.md "Bridge"), so a client that reads never loses
+ * one. Hard: a client with 32 requests waiting behind unread bytes, or 16 MiB unread when a reply
+ * is due, is not reading; 16 MiB still lets a whole 20 000-row snapshot (~13 MB) out to a client
+ * that reads. What a stalled client can make serve hold: the soft budget plus the replies already
+ * running for it when it stopped (at most {@link SERVE_MAX_IN_FLIGHT}).
+ */
+export const SERVE_BUDGET: BudgetLimits = { softBytes: 1024 * 1024, hardBytes: 16 * 1024 * 1024, maxWaitingRequests: 32 };
+
+/** Requests of one browser client running at once (the UI rarely has more than two). */
+export const SERVE_MAX_IN_FLIGHT = 4;
+
+/**
+ * The heartbeat with a browser client: a client silent for 20 s (no pong, no request) is gone (a
+ * sleeping laptop, a dropped network, a client that stopped reading); pings go every ~7 s.
+ */
+export const SERVE_HEARTBEAT: HeartbeatOptions = { deadAfterMs: 20_000 };
+
+/** After a close frame, how long a client gets to finish the closing handshake, ms. */
+const CLOSE_GRACE_MS = 2_000;
 
 /** Options of {@link attachWsSession}. */
 export interface WsSessionOptions {
   service: PortwatchService;
   /** Requests per second the client may make (burst twice that). */
   maxRequestsPerSecond: number;
+  /** Default {@link SERVE_BUDGET}. */
+  budget?: BudgetLimits;
+  /** Default {@link SERVE_HEARTBEAT}; null turns it off. */
+  heartbeat?: HeartbeatOptions | null;
+  clock?: Clock;
+  /** Told when the server disconnects the client, and why (default: a line on stderr). */
+  onDisconnect?: (reason: string) => void;
+}
+
+/** A served client. */
+export interface WsSession {
+  link: RpcLink;
+  server: RpcServer<PortwatchApi>;
+}
+
+/** Payloads from this size up are sent as a shared buffer (see {@link sendFrame}), bytes. */
+const SHARED_PAYLOAD_BYTES = 16 * 1024;
+
+/**
+ * The JSON of each large payload, with the frame's closing brace, encoded once. Event payloads are
+ * the same object for every client (the service hands one delta to all its listeners), and so is
+ * the snapshot of one seq (the collector host shares it): every client's queue references the one
+ * buffer instead of a copy of its own. Small payloads keep their text.
+ */
+const encodedTails = new WeakMap<object, Buffer | string>();
+
+function tailOf(payload: object): Buffer | string {
+  let tail = encodedTails.get(payload);
+  if (tail === undefined) {
+    const text = `${JSON.stringify(payload)}}`;
+    tail = text.length >= SHARED_PAYLOAD_BYTES ? Buffer.from(text) : text;
+    encodedTails.set(payload, tail);
+  }
+  return tail;
+}
+
+/**
+ * Sends one frame as JSON text. An event or a reply carrying a large payload goes as two fragments
+ * of one message: its own head (`{"t":"res","id":7,"ok":true,"v":`), then the shared buffer;
+ * `ws` queues a Buffer without copying it, and the client sees one message.
+ */
+export function sendFrame(ws: WebSocket, frame: Frame): void {
+  const payload = frame.t === 'evt' ? frame.p : frame.t === 'res' && frame.ok ? frame.v : undefined;
+  if (typeof payload !== 'object' || payload === null) {
+    ws.send(JSON.stringify(frame));
+    return;
+  }
+  const head = frame.t === 'evt' ? `{"t":"evt","ev":${JSON.stringify(frame.ev)},"p":` : `{"t":"res","id":${(frame as { id: number }).id},"ok":true,"v":`;
+  const tail = tailOf(payload);
+  if (typeof tail === 'string') {
+    ws.send(head + tail);
+    return;
+  }
+  ws.send(head, { fin: false });
+  ws.send(tail, { binary: false, fin: true });
+}
+
+/** A close reason cut to what a close frame can carry. */
+function closeReason(reason: string): string {
+  let cut = reason;
+  while (Buffer.byteLength(cut) > MAX_CLOSE_REASON_BYTES) cut = cut.slice(0, -2);
+  return cut;
 }
 
 /** Serves the API to one authenticated WebSocket until it closes. */
-export function attachWsSession(ws: WebSocket, options: WsSessionOptions): void {
+export function attachWsSession(ws: WebSocket, options: WsSessionOptions): WsSession {
+  const clock = options.clock ?? systemClock;
   const rate = options.maxRequestsPerSecond;
-  const subscriptions = new Map<EventMethod, Unsubscribe>();
+  const onDisconnect = options.onDisconnect ?? ((reason: string) => console.warn(`portwatch serve: disconnected a client: ${reason}`));
   let tokens = rate * 2;
-  let lastRefill = Date.now();
+  let lastRefill = clock.now();
   let strikes = 0;
 
-  const write = (frame: ServerFrame): void => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
-  };
+  const link = new RpcLink(
+    {
+      send: (frame) => {
+        if (ws.readyState === ws.OPEN) sendFrame(ws, frame);
+      },
+      buffered: () => ws.bufferedAmount,
+      close: (reason) => {
+        ws.close(WS_CLOSE.policy, closeReason(reason));
+        // A client that stopped reading never answers the close frame: do not hold its backlog.
+        setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+      },
+    },
+    { clock, heartbeat: options.heartbeat === undefined ? SERVE_HEARTBEAT : options.heartbeat, peer: 'the client' },
+  );
+  const server = servePortwatch(link, options.service, { clock, budget: options.budget ?? SERVE_BUDGET, maxInFlight: SERVE_MAX_IN_FLIGHT });
+  link.onClose((closed) => {
+    if (!closed.byPeer) onDisconnect(closed.reason);
+  });
 
   const allow = (): boolean => {
-    const now = Date.now();
+    const now = clock.now();
     tokens = Math.min(rate * 2, tokens + ((now - lastRefill) / 1000) * rate);
     lastRefill = now;
     if (tokens < 1) return false;
@@ -42,9 +148,9 @@ export function attachWsSession(ws: WebSocket, options: WsSessionOptions): void 
   ws.on('message', (data: RawData, isBinary: boolean) => {
     if (!allow()) {
       strikes += 1;
-      write({ t: 'err', e: 'too many requests: slow down' });
+      link.send({ t: 'err', e: 'too many requests: slow down' });
       // A client that keeps flooding is cut off rather than served at our expense.
-      if (strikes > rate * 4) ws.close(1008, 'rate limit');
+      if (strikes > rate * 4) link.close('it kept sending too many requests (rate limit)');
       return;
     }
     let parsed: unknown;
@@ -52,43 +158,12 @@ export function attachWsSession(ws: WebSocket, options: WsSessionOptions): void 
       if (isBinary) throw new Error('binary frames are not accepted');
       parsed = JSON.parse(String(data));
     } catch (error) {
-      write({ t: 'err', e: `malformed frame: ${error instanceof Error ? error.message : String(error)}` });
+      link.send({ t: 'err', e: `malformed frame: ${error instanceof Error ? error.message : String(error)}` });
       return;
     }
-    const frame = validate(clientFrameSchema, parsed);
-    if (!frame.ok) {
-      const id = typeof parsed === 'object' && parsed !== null && typeof (parsed as { id?: unknown }).id === 'number' ? (parsed as { id: number }).id : undefined;
-      write(id === undefined ? { t: 'err', e: `malformed frame: ${frame.error}` } : { t: 'err', e: `malformed frame: ${frame.error}`, id });
-      return;
-    }
-    const message = frame.value;
-    if (message.t === 'sub') {
-      const existing = subscriptions.get(message.ev);
-      if (message.on && !existing) subscriptions.set(message.ev, subscribeEvent(options.service, message.ev, write));
-      if (!message.on && existing) {
-        existing();
-        subscriptions.delete(message.ev);
-      }
-      return;
-    }
-    void dispatchRequest(options.service.handlers, message.m, message.a).then((envelope) => {
-      write(envelope.ok ? { t: 'res', id: message.id, ok: true, v: envelope.value } : { t: 'res', id: message.id, ok: false, e: envelope.error });
-    });
+    link.receive(parsed);
   });
-  ws.on('close', () => {
-    subscriptions.forEach((unsubscribe) => unsubscribe());
-    subscriptions.clear();
-  });
+  ws.on('close', (code: number) => link.lost(`the client closed the connection (code ${code})`));
   ws.on('error', () => ws.terminate());
-}
-
-function subscribeEvent(service: PortwatchService, event: EventMethod, write: (frame: ServerFrame) => void): Unsubscribe {
-  switch (event) {
-    case 'onSnapshotDelta':
-      return service.subscribe('onSnapshotDelta', (p) => write({ t: 'evt', ev: 'onSnapshotDelta', p }));
-    case 'onProbeResult':
-      return service.subscribe('onProbeResult', (p) => write({ t: 'evt', ev: 'onProbeResult', p }));
-    case 'onStatus':
-      return service.subscribe('onStatus', (p) => write({ t: 'evt', ev: 'onStatus', p }));
-  }
+  return { link, server };
 }

@@ -6,7 +6,7 @@
  * A failed read never throws out of `tick()`: it becomes an error status and a history gap, and the
  * table stays as it was (closed rows still expire on time).
  */
-import type { Aggregates, Counters, HealthSignal, History, HistoryWindow, InterfaceRate, PollStatus, Settings, Snapshot, SnapshotDelta } from '../../shared/model';
+import type { Aggregates, Counters, HealthSignal, History, HistoryWindow, InterfaceRate, PollErrorKind, PollStatus, Snapshot, SnapshotDelta } from '../../shared/model';
 import type { Clock, TimerHandle } from './clock';
 import { ConnectionTable } from './diff';
 import type { TableDiff } from './diff';
@@ -15,15 +15,21 @@ import type { TableTotals } from './aggregate';
 import { HistoryStore } from './history';
 import { InterfaceRates } from './rates';
 import { RelayTracker } from './relays';
-import { DEFAULT_POLL_TIMEOUT_MS, checkPollInterval, describePollError } from './poller';
+import type { CollectorSettings } from './collector-api';
+import { checkPollInterval } from './poller';
+import { DEFAULT_READ_TIMEOUT_MS, describePollError, failedOutcome, okOutcome, pollStatus, readTimeoutMessage, waitingOutcome } from './poll-status';
+import type { PollLoop, PollOutcome } from './poll-status';
 import type { HostNameResolver, InterfaceStatsSource, SocketReadResult, SocketSource } from './sources';
 import type { SocketInsights } from './socket-insights';
 
-/** The settings the collector follows. */
-export type CollectorSettings = Pick<Settings, 'pollIntervalMs' | 'closedRetentionMs' | 'reverseDns' | 'trafficEnabled' | 'health'>;
+/**
+ * The settings the Collector follows itself: the collector's settings but the socket source, which
+ * its owner (the worker) swaps by handing it a new `source`.
+ */
+type OwnSettings = Omit<CollectorSettings, 'socketSource'>;
 
-/** Options of a {@link Collector}. */
-export interface CollectorOptions {
+/** What a {@link Collector} runs on. */
+export interface CollectorDeps {
   clock: Clock;
   source: SocketSource;
   /** Interface byte counters for throughput history (optional). */
@@ -31,10 +37,10 @@ export interface CollectorOptions {
   /** Reverse-DNS cache, consulted only when `settings.reverseDns` is on. */
   resolver?: HostNameResolver;
   hostname: string;
-  settings: CollectorSettings;
+  settings: OwnSettings;
   /** Cap of each aggregate list (default 50). */
   aggregateLimit?: number;
-  /** How long a read may take, ms (default 15 s). */
+  /** How long a read may take, ms (default {@link DEFAULT_READ_TIMEOUT_MS}). */
   readTimeoutMs?: number;
   /** How long new/changed marks are held, ms (see diff.ts; default 1 s). */
   markHoldMs?: number;
@@ -44,7 +50,7 @@ export interface CollectorOptions {
   insights?: SocketInsights;
 }
 
-type ReadOutcome = { ok: true; result: SocketReadResult } | { ok: false; message: string; kind: PollStatus['errorKind'] };
+type ReadOutcome = { ok: true; result: SocketReadResult } | { ok: false; message: string; kind: PollErrorKind };
 
 /** The collector; see the module comment. */
 export class Collector {
@@ -55,7 +61,7 @@ export class Collector {
   private readonly insights: SocketInsights | undefined;
   private readonly hostname: string;
   private readonly readTimeoutMs: number;
-  private settings: CollectorSettings;
+  private settings: OwnSettings;
   private readonly table: ConnectionTable;
   private readonly live: LiveAggregates;
   private readonly store: HistoryStore;
@@ -69,36 +75,29 @@ export class Collector {
   private aggregates: Aggregates = { byPort: [], byProcess: [], byRemoteHost: [], byState: {} };
   private totals: TableTotals = { total: 0, established: 0, listening: 0, udp: 0 };
   private health: HealthSignal[] = [];
-  private status: PollStatus;
+  /** What the latest poll found, and the poll loop's state (set by the poller): the status. */
+  private outcome: PollOutcome;
+  private loop: PollLoop;
   /** A read that timed out and has not settled yet: no new read starts until it does. */
   private pendingRead: Promise<unknown> | null = null;
   private ticking = false;
 
-  constructor(options: CollectorOptions) {
+  constructor(options: CollectorDeps) {
     this.clock = options.clock;
     this.source = options.source;
     this.stats = options.stats;
     this.resolver = options.resolver;
     this.insights = options.insights;
     this.hostname = options.hostname;
-    this.readTimeoutMs = options.readTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS;
+    this.readTimeoutMs = options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
     this.settings = { ...options.settings };
     checkPollInterval(this.settings.pollIntervalMs);
     this.live = new LiveAggregates({ limit: options.aggregateLimit });
     this.table = new ConnectionTable({ closedRetentionMs: this.settings.closedRetentionMs, markHoldMs: options.markHoldMs, observer: this.live });
     this.store = new HistoryStore({ pollIntervalMs: this.settings.pollIntervalMs });
     this.seq = options.initialSeq ?? 0;
-    this.status = {
-      ok: true,
-      error: null,
-      errorKind: null,
-      durationMs: 0,
-      polledAt: 0,
-      intervalMs: this.settings.pollIntervalMs,
-      paused: false,
-      source: this.source.name,
-      notices: ['Waiting for the first poll'],
-    };
+    this.outcome = waitingOutcome(this.source.name);
+    this.loop = { intervalMs: this.settings.pollIntervalMs, baseIntervalMs: this.settings.pollIntervalMs, paused: false };
   }
 
   /** Current seq (of the latest tick). */
@@ -107,38 +106,43 @@ export class Collector {
   }
 
   /** The settings in force. */
-  options(): CollectorSettings {
+  options(): OwnSettings {
     return { ...this.settings };
   }
 
   /** Applies a settings patch (validated: an interval outside LIMITS throws a RangeError). */
-  setOptions(patch: Partial<CollectorSettings>): void {
+  setOptions(patch: Partial<OwnSettings>): void {
     if (patch.pollIntervalMs !== undefined) checkPollInterval(patch.pollIntervalMs);
     if (patch.closedRetentionMs !== undefined) this.table.setClosedRetention(patch.closedRetentionMs);
     this.settings = { ...this.settings, ...patch };
     if (patch.pollIntervalMs !== undefined) this.store.setPollInterval(patch.pollIntervalMs);
   }
 
-  /** Replaces the status kept for snapshots (the poller adds back-off notices and pause state). */
-  updateStatus(status: PollStatus): void {
-    this.status = status;
+  /** The poll loop's state changed (the poller reports it): the status says so from now on. */
+  setLoop(loop: PollLoop): void {
+    this.loop = { ...loop };
+  }
+
+  /** The status now: the latest poll's outcome with the loop's state (see poll-status.ts). */
+  status(): PollStatus {
+    return pollStatus(this.outcome, this.loop);
   }
 
   /**
    * One poll. Never rejects; never runs twice at once (a second call while one runs rejects with
    * an Error, which is a caller bug: the poller never does that).
    */
-  async tick(context: { intervalMs?: number } = {}): Promise<SnapshotDelta> {
+  async tick(): Promise<SnapshotDelta> {
     if (this.ticking) throw new Error('Collector.tick() called while a tick is running');
     this.ticking = true;
     try {
-      return await this.tickUnguarded(context.intervalMs ?? this.settings.pollIntervalMs);
+      return await this.tickUnguarded();
     } finally {
       this.ticking = false;
     }
   }
 
-  private async tickUnguarded(intervalMs: number): Promise<SnapshotDelta> {
+  private async tickUnguarded(): Promise<SnapshotDelta> {
     const startedAt = this.clock.now();
     const insightSettings = { traffic: this.settings.trafficEnabled ?? true, health: this.settings.health };
     const [outcome, interfaces] = await Promise.all([this.read(), this.readRates(), this.insights?.refresh(startedAt, insightSettings)]);
@@ -160,32 +164,12 @@ export class Collector {
       }
       this.totals = this.live.tableTotals();
       this.store.recordOk(now, this.aggregates, interfaces.rates);
-      this.status = {
-        ok: true,
-        error: null,
-        errorKind: null,
-        durationMs: now - startedAt,
-        polledAt: now,
-        intervalMs,
-        paused: false,
-        source: outcome.result.source,
-        notices: [...outcome.result.notices, ...interfaces.notices],
-      };
+      this.outcome = okOutcome({ source: outcome.result.source, durationMs: now - startedAt, polledAt: now, notices: [...outcome.result.notices, ...interfaces.notices] });
     } else {
       // Closed rows still expire on time; aggregates never counted them, so they stand.
       diff = this.table.expireOnly(now);
       this.store.recordGap(now, outcome.message);
-      this.status = {
-        ok: false,
-        error: outcome.message,
-        errorKind: outcome.kind,
-        durationMs: now - startedAt,
-        polledAt: now,
-        intervalMs,
-        paused: false,
-        source: this.source.name,
-        notices: interfaces.notices,
-      };
+      this.outcome = failedOutcome(outcome, { source: this.source.name, durationMs: now - startedAt, polledAt: now, notices: interfaces.notices });
     }
     this.seq += 1;
     this.capturedAt = now;
@@ -197,7 +181,7 @@ export class Collector {
       removedKeys: diff.removedKeys,
       aggregates: this.aggregates,
       counters: this.counters(now),
-      status: this.status,
+      status: this.status(),
       ...(this.insights === undefined ? {} : { health: this.health }),
     };
   }
@@ -208,7 +192,7 @@ export class Collector {
       seq: this.seq,
       capturedAt: this.capturedAt,
       hostname: this.hostname,
-      status: this.status,
+      status: this.status(),
       rows: this.table.rows(),
       aggregates: this.aggregates,
       counters: this.counters(this.clock.now()),
@@ -254,11 +238,7 @@ export class Collector {
         void pending.then(() => {
           if (this.pendingRead === pending) this.pendingRead = null;
         });
-        return {
-          ok: false,
-          message: `Reading the socket table (${this.source.name}) did not finish within ${Math.round(this.readTimeoutMs / 100) / 10} s`,
-          kind: 'timeout',
-        };
+        return { ok: false, message: readTimeoutMessage(`the socket table (${this.source.name})`, this.readTimeoutMs), kind: 'timeout' };
       }
       return { ok: true, result: winner };
     } catch (error) {
@@ -273,7 +253,7 @@ export class Collector {
     if (this.stats === undefined) return { rates: [], notices: [] };
     let timer: TimerHandle | null = null;
     const timeout = new Promise<never>((_, reject) => {
-      timer = this.clock.setTimeout(() => reject(new Error(`no answer within ${this.readTimeoutMs} ms`)), this.readTimeoutMs);
+      timer = this.clock.setTimeout(() => reject(new Error(readTimeoutMessage('the interface counters', this.readTimeoutMs))), this.readTimeoutMs);
     });
     try {
       const counters = await Promise.race([this.stats.read(), timeout]);

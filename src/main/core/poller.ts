@@ -1,26 +1,22 @@
 /**
  * The poll loop, on the injected Clock: one poll at a time (a poll that runs long delays the next,
- * it never overlaps it), an interval of 0.5–60 s, pause/resume, back-off when a poll takes more than
- * half the interval, and every failure turned into a {@link PollStatus} instead of an exception.
+ * it never overlaps it), an interval of 0.5–60 s, pause/resume, and back-off when a poll takes more
+ * than half the interval. It writes no status: it reports the loop's state ({@link PollLoop}) and
+ * poll-status.ts builds the status from it. It has no time-out either: the collector times out a
+ * read (one time-out, one message), and the collector host's watchdog catches a thread that is stuck.
  */
-import type { PollErrorKind, PollStatus } from '../../shared/model';
 import { LIMITS } from '../../shared/schemas';
 import type { Clock, TimerHandle } from './clock';
-import { SourceError } from './sources';
+import type { PollLoop } from './poll-status';
 
 /** What a poll task learns about the loop. */
 export interface PollContext {
   /** The effective interval (after back-off), ms. */
   intervalMs: number;
-  /** How long the task may take before the poller reports a time-out, ms. */
-  timeoutMs: number;
 }
 
-/**
- * One poll. Resolves with the status of that poll (the collector builds it); a rejection is turned
- * into an error status by the poller.
- */
-export type PollTask = (context: PollContext) => Promise<PollStatus>;
+/** One poll. It should never reject; if it does, the poller reports it to `onError` and goes on. */
+export type PollTask = (context: PollContext) => Promise<void>;
 
 /** Options of a {@link Poller}. */
 export interface PollerOptions {
@@ -28,28 +24,10 @@ export interface PollerOptions {
   /** Base interval, ms, within LIMITS.pollIntervalMinMs … LIMITS.pollIntervalMaxMs. */
   intervalMs: number;
   task: PollTask;
-  /** Called with the status after every poll and on pause/resume. */
-  onStatus?: (status: PollStatus) => void;
-  /** Poll time-out, ms (default {@link DEFAULT_POLL_TIMEOUT_MS}). */
-  timeoutMs?: number;
-  /** Source name for statuses the poller makes itself. */
-  source?: string;
-}
-
-/** Default poll time-out, ms. */
-export const DEFAULT_POLL_TIMEOUT_MS = 15_000;
-
-/** A failure as a message and a kind the UI can act on. */
-export function describePollError(error: unknown): { message: string; kind: PollErrorKind } {
-  if (error instanceof SourceError) return { message: error.message, kind: error.kind };
-  if (error instanceof Error) {
-    const code = (error as Error & { code?: unknown }).code;
-    if (code === 'ENOENT') return { message: `A tool the socket reader needs is missing: ${error.message}`, kind: 'missing-tool' };
-    if (code === 'EACCES' || code === 'EPERM') return { message: `Permission denied reading the socket table: ${error.message}`, kind: 'permission' };
-    if (code === 'ETIMEDOUT') return { message: error.message, kind: 'timeout' };
-    return { message: error.message || error.name, kind: 'other' };
-  }
-  return { message: `Poll failed: ${String(error)}`, kind: 'other' };
+  /** Called when the loop's state changes: pause, resume, a new interval, back-off. */
+  onLoop?: (loop: PollLoop) => void;
+  /** Called when a task rejects (a bug: the collector's tick never does). */
+  onError?: (error: unknown) => void;
 }
 
 /** Checks a poll interval against LIMITS, with a message that says what is allowed. */
@@ -71,42 +49,29 @@ export function checkPollInterval(ms: number): number {
 export class Poller {
   private readonly clock: Clock;
   private readonly task: PollTask;
-  private readonly onStatus: (status: PollStatus) => void;
+  private readonly onLoop: (loop: PollLoop) => void;
+  private readonly onError: (error: unknown) => void;
   private baseIntervalMs: number;
   private effectiveIntervalMs: number;
-  private timeoutMs: number;
   private timer: TimerHandle | null = null;
-  private timeoutTimer: TimerHandle | null = null;
   private inFlight = false;
   private running = false;
   private paused = false;
   private lastStartAt: number | null = null;
-  private current: PollStatus;
   private polls = 0;
 
   constructor(options: PollerOptions) {
     this.clock = options.clock;
     this.task = options.task;
-    this.onStatus = options.onStatus ?? (() => undefined);
+    this.onLoop = options.onLoop ?? (() => undefined);
+    this.onError = options.onError ?? ((error) => console.error('A poll failed unexpectedly:', error));
     this.baseIntervalMs = checkPollInterval(options.intervalMs);
     this.effectiveIntervalMs = this.baseIntervalMs;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_POLL_TIMEOUT_MS;
-    this.current = {
-      ok: true,
-      error: null,
-      errorKind: null,
-      durationMs: 0,
-      polledAt: 0,
-      intervalMs: this.baseIntervalMs,
-      paused: false,
-      source: options.source ?? 'none',
-      notices: [],
-    };
   }
 
-  /** The latest status. */
-  status(): PollStatus {
-    return { ...this.current, intervalMs: this.effectiveIntervalMs, paused: this.paused };
+  /** The loop's state now. */
+  loop(): PollLoop {
+    return { intervalMs: this.effectiveIntervalMs, baseIntervalMs: this.baseIntervalMs, paused: this.paused };
   }
 
   /** Polls completed (successfully or not). */
@@ -131,31 +96,28 @@ export class Poller {
     if (!this.paused) this.schedule(0);
   }
 
-  /** Stops for good: no poll starts after this (one in flight finishes, its status is dropped). */
+  /** Stops for good: no poll starts after this (one in flight finishes, quietly). */
   stop(): void {
     this.running = false;
     this.clearTimer();
-    if (this.timeoutTimer !== null) this.clock.clearTimeout(this.timeoutTimer);
-    this.timeoutTimer = null;
   }
 
-  /** Pauses; a poll in flight finishes. Returns the status. */
-  pause(): PollStatus {
+  /** Pauses; a poll in flight finishes. Returns the loop's state. */
+  pause(): PollLoop {
+    const was = this.paused;
     this.paused = true;
     this.clearTimer();
-    const status = this.status();
-    this.onStatus(status);
-    return status;
+    if (!was) this.onLoop(this.loop());
+    return this.loop();
   }
 
-  /** Resumes with a poll at once (after the one in flight, if any). Returns the status. */
-  resume(): PollStatus {
+  /** Resumes with a poll at once (after the one in flight, if any). Returns the loop's state. */
+  resume(): PollLoop {
     const wasPaused = this.paused;
     this.paused = false;
     if (this.running && wasPaused && !this.inFlight) this.schedule(0);
-    const status = this.status();
-    if (wasPaused) this.onStatus(status);
-    return status;
+    if (wasPaused) this.onLoop(this.loop());
+    return this.loop();
   }
 
   /** Changes the base interval (validated); back-off starts over. */
@@ -163,12 +125,7 @@ export class Poller {
     this.baseIntervalMs = checkPollInterval(ms);
     this.effectiveIntervalMs = this.baseIntervalMs;
     if (this.timer !== null) this.schedule(this.delayFromLastStart());
-  }
-
-  /** Changes the poll time-out, ms. */
-  setTimeoutMs(ms: number): void {
-    if (!(ms > 0)) throw new RangeError(`timeoutMs must be a positive number of milliseconds (got ${String(ms)})`);
-    this.timeoutMs = ms;
+    this.onLoop(this.loop());
   }
 
   private delayFromLastStart(): number {
@@ -194,45 +151,17 @@ export class Poller {
     this.inFlight = true;
     const startedAt = this.clock.now();
     this.lastStartAt = startedAt;
-    const context: PollContext = { intervalMs: this.effectiveIntervalMs, timeoutMs: this.timeoutMs };
-    let timedOut = false;
-    // The task keeps running after a time-out (it cannot be killed from here), and no other poll
-    // starts until it settles: a time-out is reported, never papered over with an overlapping poll.
-    this.timeoutTimer = this.clock.setTimeout(() => {
-      this.timeoutTimer = null;
-      timedOut = true;
-      this.publish({
-        ...this.current,
-        ok: false,
-        error: `The poll did not finish within ${Math.round(this.timeoutMs / 100) / 10} s`,
-        errorKind: 'timeout',
-        durationMs: this.clock.now() - startedAt,
-        polledAt: this.clock.now(),
-        notices: [],
-      });
-    }, this.timeoutMs);
-    let status: PollStatus;
     try {
-      status = await this.task(context);
+      await this.task({ intervalMs: this.effectiveIntervalMs });
     } catch (error) {
-      const { message, kind } = describePollError(error);
-      status = { ...this.current, ok: false, error: message, errorKind: kind, durationMs: this.clock.now() - startedAt, polledAt: this.clock.now(), notices: [] };
+      this.onError(error);
     }
-    if (this.timeoutTimer !== null) this.clock.clearTimeout(this.timeoutTimer);
-    this.timeoutTimer = null;
     this.inFlight = false;
     this.polls += 1;
     if (!this.running) return;
-    const durationMs = this.clock.now() - startedAt;
-    this.adjustInterval(durationMs);
-    const notices = [...status.notices];
-    if (this.effectiveIntervalMs > this.baseIntervalMs) {
-      notices.push(
-        `Polling slowed to every ${formatSeconds(this.effectiveIntervalMs)} (set: ${formatSeconds(this.baseIntervalMs)}): a poll takes ${Math.round(durationMs)} ms`,
-      );
-    }
-    if (timedOut) notices.push(`The last poll took ${Math.round(durationMs)} ms, over the ${Math.round(this.timeoutMs)} ms time-out`);
-    this.publish({ ...status, durationMs, notices });
+    const before = this.effectiveIntervalMs;
+    this.adjustInterval(this.clock.now() - startedAt);
+    if (this.effectiveIntervalMs !== before) this.onLoop(this.loop());
     if (!this.paused) this.schedule(this.delayFromLastStart());
   }
 
@@ -243,13 +172,4 @@ export class Poller {
       this.effectiveIntervalMs = Math.max(this.baseIntervalMs, this.effectiveIntervalMs / 2);
     }
   }
-
-  private publish(status: PollStatus): void {
-    this.current = status;
-    this.onStatus(this.status());
-  }
-}
-
-function formatSeconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10} s`;
 }

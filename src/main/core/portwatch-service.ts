@@ -10,46 +10,25 @@ import type {
   EndProcessResult,
   ExportRequest,
   ExportResult,
-  History,
-  HistoryWindow,
   NatRulesResult,
   PollStatus,
   ProbeResult,
   ProbeSpec,
   ProbeState,
-  Settings,
   Snapshot,
   SnapshotDelta,
 } from '../../shared/model';
 import { noticeFromProbeResult, noticesFromDelta } from '../../shared/notify-policy';
 import { placeProbe } from '../../shared/probes';
 import { settingsSchema, validate } from '../../shared/schemas';
+import type { CollectorApi, CollectorSettings } from './collector-api';
+import { collectorSettings } from './collector-api';
+import { withNotices } from './poll-status';
 import type { PortwatchService, ServiceNotice } from './service';
 import { HealthNotifier } from './health';
 import { DEFAULT_HEALTH_SETTINGS } from '../../shared/defaults';
 import type { PersistedState, SettingsStore, StateChange } from './settings-store';
 
-/** Collector settings the service forwards when the user changes them. */
-export interface CollectorOptions {
-  pollIntervalMs: number;
-  closedRetentionMs: number;
-  socketSource: Settings['socketSource'];
-  reverseDns: boolean;
-  trafficEnabled?: boolean;
-  health?: Settings['health'];
-}
-
-/** What the service needs from the collector (the worker-thread `CollectorHost` implements it). */
-export interface CollectorPort {
-  getSnapshot(): Promise<Snapshot>;
-  getHistory(window: HistoryWindow): Promise<History>;
-  pause(): Promise<PollStatus>;
-  resume(): Promise<PollStatus>;
-  setOptions(options: Partial<CollectorOptions>): unknown;
-  onDelta(listener: (delta: SnapshotDelta) => void): Unsubscribe;
-  onStatus(listener: (status: PollStatus) => void): Unsubscribe;
-  stop(): Promise<void>;
-}
 
 /**
  * What the service needs from the probe runner. The runner does not own the probe list: it follows
@@ -68,7 +47,7 @@ export interface ProbePort {
 export interface PortwatchServiceDeps {
   store: SettingsStore;
   /** Builds the collector once the settings are loaded. */
-  createCollector(options: CollectorOptions): CollectorPort;
+  createCollector(settings: CollectorSettings): CollectorApi;
   probes: ProbePort;
   /** Where an export goes: a save dialog (desktop) or a download URL (serve). */
   exporter(request: ExportRequest): Promise<ExportResult>;
@@ -79,17 +58,6 @@ export interface PortwatchServiceDeps {
 }
 
 type Listener<T> = (value: T) => void;
-
-function collectorOptions(settings: Settings): CollectorOptions {
-  return {
-    pollIntervalMs: settings.pollIntervalMs,
-    closedRetentionMs: settings.closedRetentionMs,
-    socketSource: settings.socketSource,
-    reverseDns: settings.reverseDns,
-    ...(settings.trafficEnabled === undefined ? {} : { trafficEnabled: settings.trafficEnabled }),
-    ...(settings.health === undefined ? {} : { health: settings.health }),
-  };
-}
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -109,7 +77,7 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
   const loaded = await deps.store.load();
   let state: PersistedState = loaded.state;
   const serviceNotices: string[] = loaded.notice ? [loaded.notice] : [];
-  const collector = deps.createCollector(collectorOptions(state.settings));
+  const collector = deps.createCollector(collectorSettings(state.settings));
   deps.probes.setProbes(state.probes);
   // The collector's answer to the newest options; setSettings reports its failure to its caller.
   let optionsApplied: Promise<unknown> = Promise.resolve();
@@ -118,8 +86,8 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
     const previous = state;
     state = next;
     if (!sameJson(previous.probes, next.probes)) deps.probes.setProbes(next.probes);
-    const options = collectorOptions(next.settings);
-    if (!sameJson(collectorOptions(previous.settings), options)) {
+    const options = collectorSettings(next.settings);
+    if (!sameJson(collectorSettings(previous.settings), options)) {
       const applied = Promise.resolve().then(() => collector.setOptions(options));
       // Handled here so a change from another process (nobody awaiting it) is no unhandled rejection.
       applied.catch(() => undefined);
@@ -141,8 +109,9 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
   let baselineSeq: number | null = null;
   const healthNotifier = new HealthNotifier();
 
-  const decorate = (status: PollStatus): PollStatus =>
-    serviceNotices.length === 0 ? status : { ...status, notices: [...status.notices, ...serviceNotices] };
+  const decorate = (status: PollStatus): PollStatus => withNotices(status, serviceNotices);
+  // The collector shares one snapshot object per seq among callers; so does this, decorated once.
+  const decoratedSnapshots = new WeakMap<Snapshot, Snapshot>();
 
   const notify = (notice: ServiceNotice): void => noticeListeners.forEach((listener) => listener(notice));
 
@@ -152,7 +121,7 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
       const decorated = decorate(status);
       statusListeners.forEach((listener) => listener(decorated));
     }),
-    collector.onDelta((delta) => {
+    collector.onSnapshotDelta((delta) => {
       const decorated = { ...delta, status: decorate(delta.status) };
       deltaListeners.forEach((listener) => listener(decorated));
       // A signal first seen in this poll is new; the notifier rate-limits them.
@@ -180,7 +149,12 @@ export async function createPortwatchService(deps: PortwatchServiceDeps): Promis
   const handlers: ApiHandlers = {
     getSnapshot: async () => {
       const snapshot = await collector.getSnapshot();
-      return { ...snapshot, status: decorate(snapshot.status) };
+      let decorated = decoratedSnapshots.get(snapshot);
+      if (decorated === undefined) {
+        decorated = { ...snapshot, status: decorate(snapshot.status) };
+        decoratedSnapshots.set(snapshot, decorated);
+      }
+      return decorated;
     },
     getHistory: (window) => collector.getHistory(window),
     listProbes: () => deps.probes.list(),

@@ -3,8 +3,16 @@
  * bridge and the WebSocket server of `portwatch serve` both wrap one of these; each validates the
  * untrusted arguments with `dispatchRequest` before a handler runs.
  */
-import type { ApiHandlers, Envelope, EventMethod, EventPayload, RequestMethod, RequestResult, Unsubscribe } from '../../shared/api';
-import { isRequestMethod } from '../../shared/api';
+import type { ApiHandlers, Envelope, EventMethod, EventPayload, PortwatchApi, RequestMethod, RequestResult, Unsubscribe } from '../../shared/api';
+import { EVENT_METHODS, isRequestMethod } from '../../shared/api';
+import type { Clock } from '../../shared/clock';
+import { PORTWATCH_EVENT_POLICIES } from '../../shared/portwatch-rpc';
+import type { BudgetLimits } from '../../shared/rpc/budget';
+import type { RpcSubscribe } from '../../shared/rpc/contract';
+import { clientFrameValidator } from '../../shared/rpc/frame-schema';
+import type { RpcLink } from '../../shared/rpc/link';
+import { serveRpc } from '../../shared/rpc/server';
+import type { RpcServer } from '../../shared/rpc/server';
 import type { Notice } from '../../shared/notify-policy';
 import { validateArgs } from '../../shared/schemas';
 
@@ -54,4 +62,34 @@ export async function dispatchRequest(handlers: ApiHandlers, method: unknown, ar
 function runHandler<K extends RequestMethod>(handlers: ApiHandlers, method: K, args: Parameters<ApiHandlers[K]>): Promise<RequestResult<K>> {
   const handler = handlers[method] as (...a: Parameters<ApiHandlers[K]>) => RequestResult<K> | Promise<RequestResult<K>>;
   return Promise.resolve(handler(...args));
+}
+
+/** Options of {@link servePortwatch}: what differs between transports. */
+export interface ServePortwatchOptions {
+  clock: Clock;
+  /** The connection's send budget (the WebSocket); none where the transport cannot tell (IPC). */
+  budget?: BudgetLimits | null;
+  /** Requests run at once at most (default 8). */
+  maxInFlight?: number;
+}
+
+const validateClientFrame = clientFrameValidator(EVENT_METHODS);
+
+/**
+ * Serves the service over one RPC link: every frame validated, every request through
+ * {@link dispatchRequest}, events through the send budget. The WebSocket of `serve` and Electron
+ * IPC both use it.
+ */
+export function servePortwatch(link: RpcLink, service: PortwatchService, options: ServePortwatchOptions): RpcServer<PortwatchApi> {
+  return serveRpc<PortwatchApi>(link, {
+    clock: options.clock,
+    validate: validateClientFrame,
+    dispatch: (method, args) => dispatchRequest(service.handlers, method, args),
+    // The same payload types under two spellings (EventPayload vs EventPayloadOf, pinned equal in
+    // tests/shared/rpc/contract.types.test.ts); TypeScript cannot see it for a generic event.
+    subscribe: service.subscribe as RpcSubscribe<PortwatchApi>,
+    policies: PORTWATCH_EVENT_POLICIES,
+    budget: options.budget ?? null,
+    maxInFlight: options.maxInFlight,
+  });
 }

@@ -16,7 +16,7 @@
 import type { Connection, HealthSettings, HealthSignal, PortTraffic, ProcessTraffic } from '../../shared/model';
 import { annotateHealth, evaluateHealth, HealthTracker, type PortRange } from './health';
 import { annotateOwnerHints, annotateProxyTargets, type ContainerRecord, type OwnerLookup } from './owner-hints';
-import { describePollError } from './poller';
+import { describePollError } from './poll-status';
 import { SourceError } from './sources';
 import type { TcpInfoSource } from './tcp-info';
 import { annotateTraffic, TrafficMeter, trafficByPort, trafficByProcess, type TrafficSample } from './traffic';

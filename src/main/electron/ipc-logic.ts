@@ -1,14 +1,14 @@
 /**
  * The decisions of the IPC bridge, on plain values and without Electron, so they are unit-tested in
- * Node: who may talk to us (sender check), what an invoke returns (validated dispatch), and the
- * ready-queue that holds events until the renderer has subscribed.
+ * Node: who may talk to us (the sender check), and the RPC layer's server side for the renderer's
+ * document (validated dispatch, subscriptions, cancellation), which a reload or a crash resets.
+ * Frames travel both ways on one channel, `IPC_CHANNEL` (src/shared/portwatch-rpc.ts).
  */
-import type { ApiHandlers, Envelope, EventMethod, EventPayload } from '../../shared/api';
-import { EVENT_METHODS } from '../../shared/api';
-import { dispatchRequest } from '../core/service';
-
-/** The channel on which the preload says "a listener for this event is attached". */
-export const READY_CHANNEL = 'portwatch:ready';
+import type { Clock } from '../../shared/clock';
+import type { Frame } from '../../shared/rpc/frames';
+import { RpcLink } from '../../shared/rpc/link';
+import type { PortwatchService } from '../core/service';
+import { servePortwatch } from '../core/service';
 
 /** What is known about the frame that sent an IPC message. */
 export interface SenderInfo {
@@ -52,103 +52,66 @@ export function checkSender(sender: SenderInfo, rendererUrl: string): SenderVerd
   return { ok: true };
 }
 
-/**
- * One invoke, start to end: sender check, then argument validation and the handler through
- * `dispatchRequest`. Never throws; a refused sender gets an error envelope too (the renderer sees a
- * rejected promise with a clear message rather than a hang).
- */
-export async function handleInvoke(
-  handlers: ApiHandlers,
-  sender: SenderInfo,
-  rendererUrl: string,
-  method: unknown,
-  args: unknown,
-): Promise<Envelope<unknown>> {
-  const verdict = checkSender(sender, rendererUrl);
-  if (!verdict.ok) return { ok: false, error: `request refused: ${verdict.reason}` };
-  return dispatchRequest(handlers, method, args);
+/** Options of an {@link IpcBridge}. */
+export interface IpcBridgeOptions {
+  service: PortwatchService;
+  /** The file:// URL of out/renderer/index.html. */
+  rendererUrl: string;
+  /** Sends a frame to the window's renderer. */
+  send(frame: Frame): void;
+  clock: Clock;
+  /** Told about refused senders (default: console.warn). */
+  warn?: (message: string) => void;
 }
 
-/** True for one of the contract's event names (narrowing an untrusted `portwatch:ready` payload). */
-export function isEventMethod(name: unknown): name is EventMethod {
-  return typeof name === 'string' && (EVENT_METHODS as readonly string[]).includes(name);
-}
-
-/** Sends one event to the renderer. */
-export type EventSender = <K extends EventMethod>(event: K, payload: EventPayload<K>) => void;
-
-/** Queued events, per event name. */
-type Queues = { [K in EventMethod]: EventPayload<K>[] };
-
-/** How many events of one kind wait at most for the renderer. */
-export const DEFAULT_QUEUE_LIMIT = 256;
-
 /**
- * Holds events until the renderer has a listener for them, then forwards them as they come.
+ * The main process's end of the IPC link for one window. A frame from anyone but our window's
+ * renderer is refused (a request gets an error reply, so the sender sees a clear message rather
+ * than a hang). The renderer's document gets one RPC session; when the document goes (navigation,
+ * reload, crash) the session ends with it: its subscriptions stop and the replies of its requests
+ * are dropped, and the next document, whose preload connects afresh, gets a new one.
  *
- * Overflow policy, per event:
- * - `onSnapshotDelta`: all queued deltas are dropped. The next delta delivered has a seq gap, so the
- *   client's gap detection re-fetches the full snapshot, which is cheaper than a long replay.
- * - `onStatus`: only the newest status matters; the queue keeps just the last one.
- * - `onProbeResult`: the oldest results are dropped (the probe list re-reads state on load anyway).
+ * No send budget and no heartbeat: Electron tells nothing about what it has queued for a renderer,
+ * and a renderer cannot silently go away (a crash or a reload is an event we reset on).
  */
-export class ReadyQueue {
-  private readonly ready = new Set<EventMethod>();
-  private readonly queues: Queues = { onSnapshotDelta: [], onProbeResult: [], onStatus: [] };
-  private dropped = 0;
+export class IpcBridge {
+  private readonly options: IpcBridgeOptions;
+  private link: RpcLink | null = null;
 
-  constructor(
-    private readonly send: EventSender,
-    private readonly limit: number = DEFAULT_QUEUE_LIMIT,
-  ) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`queue limit must be a positive integer, got ${limit}`);
+  constructor(options: IpcBridgeOptions) {
+    this.options = options;
   }
 
-  /** Delivers an event now if the renderer is ready for it, otherwise queues it. */
-  push<K extends EventMethod>(event: K, payload: EventPayload<K>): void {
-    if (this.ready.has(event)) {
-      this.send(event, payload);
+  /** A frame from a renderer; `reply` answers the frame that sent it. */
+  receive(sender: SenderInfo, frame: unknown, reply: (frame: Frame) => void): void {
+    const verdict = checkSender(sender, this.options.rendererUrl);
+    if (!verdict.ok) {
+      (this.options.warn ?? console.warn)(`portwatch: refused an IPC frame from ${sender.url || 'a gone frame'}: ${verdict.reason}`);
+      const request = frame as { t?: unknown; id?: unknown } | null;
+      if (typeof request === 'object' && request !== null && request.t === 'req' && typeof request.id === 'number') {
+        reply({ t: 'res', id: request.id, ok: false, e: `request refused: ${verdict.reason}` });
+      }
       return;
     }
-    const queue: EventPayload<K>[] = this.queues[event];
-    if (event === 'onStatus') {
-      this.dropped += queue.length;
-      queue.length = 0;
-    } else if (queue.length >= this.limit) {
-      const drop = event === 'onSnapshotDelta' ? queue.length : 1;
-      queue.splice(0, drop);
-      this.dropped += drop;
-    }
-    queue.push(payload);
+    (this.link ?? this.open()).receive(frame);
   }
 
-  /** The renderer attached a listener: flush the queued events of that kind, in order. */
-  markReady(event: EventMethod): void {
-    this.ready.add(event);
-    this.flush(event);
+  /** The renderer's document is gone (navigation, reload, crash): its session ends. */
+  reset(reason: string): void {
+    this.link?.lost(reason);
+    this.link = null;
   }
 
-  /**
-   * The renderer is reloading or gone: stop sending until it subscribes again. What was queued
-   * before is kept: a reloaded renderer re-fetches the snapshot, and deltas only need their seq.
-   */
-  reset(): void {
-    this.ready.clear();
-  }
-
-  /** Events queued for `event`, for tests and diagnostics. */
-  pending(event: EventMethod): number {
-    return this.queues[event].length;
-  }
-
-  /** Events dropped by the overflow policy so far. */
-  droppedCount(): number {
-    return this.dropped;
-  }
-
-  private flush<K extends EventMethod>(event: K): void {
-    const queue: EventPayload<K>[] = this.queues[event];
-    const batch = queue.splice(0, queue.length);
-    for (const payload of batch) this.send(event, payload);
+  private open(): RpcLink {
+    const link = new RpcLink(
+      { send: (frame) => this.options.send(frame), buffered: () => 0, close: () => undefined },
+      { clock: this.options.clock, heartbeat: null, peer: 'the renderer' },
+    );
+    servePortwatch(link, this.options.service, { clock: this.options.clock, budget: null, maxInFlight: 32 });
+    link.onClose(() => {
+      if (this.link === link) this.link = null;
+    });
+    this.link = link;
+    return link;
   }
 }

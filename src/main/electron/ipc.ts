@@ -1,15 +1,15 @@
 /**
- * The contract over Electron IPC: one `ipcMain.handle` per request channel and a relay that sends
- * the service's events to the window, held in a ready-queue until the renderer has subscribed.
- * Every decision (sender check, validation, queueing) lives in ipc-logic.ts; this file only wires
- * Electron to it.
+ * The contract over Electron IPC: the RPC layer's frames on one channel both ways, for the main
+ * window. Every decision (the sender check, the session per renderer document) lives in
+ * ipc-logic.ts; this file only wires Electron to it.
  */
 import { ipcMain } from 'electron';
-import type { BrowserWindow, IpcMainEvent, IpcMainInvokeEvent } from 'electron';
-import { CHANNELS, EVENT_METHODS, REQUEST_METHODS } from '../../shared/api';
-import type { EventMethod, EventPayload, Unsubscribe } from '../../shared/api';
+import type { BrowserWindow, IpcMainEvent } from 'electron';
+import type { Unsubscribe } from '../../shared/api';
+import { IPC_CHANNEL } from '../../shared/portwatch-rpc';
 import type { PortwatchService } from '../core/service';
-import { READY_CHANNEL, ReadyQueue, checkSender, handleInvoke, isEventMethod } from './ipc-logic';
+import { systemClock } from '../node/system-clock';
+import { IpcBridge } from './ipc-logic';
 import type { SenderInfo } from './ipc-logic';
 
 /** What {@link registerIpc} needs. */
@@ -22,61 +22,43 @@ export interface IpcOptions {
 }
 
 /** The sender of an IPC event, as plain values. */
-function senderInfo(event: IpcMainEvent | IpcMainInvokeEvent, window: BrowserWindow): SenderInfo {
+function senderInfo(event: IpcMainEvent, window: BrowserWindow): SenderInfo {
   const frame = event.senderFrame;
   if (frame === null || window.isDestroyed()) return { hasFrame: false, isOurMainFrame: false, url: '' };
   return { hasFrame: true, isOurMainFrame: event.sender === window.webContents && frame === window.webContents.mainFrame, url: frame.url };
 }
 
-/**
- * Registers the request handlers and the event relay. Returns a function that removes them all
- * (handlers, listeners, service subscriptions).
- */
+/** Registers the IPC link. Returns a function that removes it (listeners, the session, its subscriptions). */
 export function registerIpc({ service, window, rendererUrl }: IpcOptions): Unsubscribe {
   const contents = window.webContents;
-  const queue = new ReadyQueue(<K extends EventMethod>(event: K, payload: EventPayload<K>) => {
-    if (!contents.isDestroyed()) contents.send(CHANNELS[event], payload);
+  const bridge = new IpcBridge({
+    service,
+    rendererUrl,
+    clock: systemClock,
+    send: (frame) => {
+      if (!contents.isDestroyed()) contents.send(IPC_CHANNEL, frame);
+    },
   });
 
-  for (const method of REQUEST_METHODS) {
-    ipcMain.handle(CHANNELS[method], (event, ...args: unknown[]) => {
-      const sender = senderInfo(event, window);
-      if (!checkSender(sender, rendererUrl).ok) console.warn(`portwatch: refused ${method} from ${sender.url || 'a gone frame'}`);
-      return handleInvoke(service.handlers, sender, rendererUrl, method, args);
-    });
-  }
-
-  const onReady = (event: IpcMainEvent, name: unknown): void => {
-    const verdict = checkSender(senderInfo(event, window), rendererUrl);
-    if (!verdict.ok) {
-      console.warn(`portwatch: dropped ${READY_CHANNEL}: ${verdict.reason}`);
-      return;
-    }
-    if (isEventMethod(name)) queue.markReady(name);
+  const onFrame = (event: IpcMainEvent, frame: unknown): void => {
+    bridge.receive(senderInfo(event, window), frame, (reply) => event.reply(IPC_CHANNEL, reply));
   };
-  ipcMain.on(READY_CHANNEL, onReady);
+  ipcMain.on(IPC_CHANNEL, onFrame);
 
-  // A reload or crash loses the renderer's listeners: queue again until it re-subscribes.
-  const onReset = (): void => queue.reset();
-  contents.on('did-start-navigation', onNavigation);
-  contents.on('render-process-gone', onReset);
+  // A reload or a crash ends the document's session; its preload connects afresh.
+  const onGone = (): void => bridge.reset('the renderer process ended');
   function onNavigation(details: { isMainFrame: boolean; isSameDocument: boolean }): void {
-    if (details.isMainFrame && !details.isSameDocument) queue.reset();
+    if (details.isMainFrame && !details.isSameDocument) bridge.reset('the page navigated');
   }
-
-  const subscriptions = EVENT_METHODS.map((event) => relay(service, queue, event));
+  contents.on('did-start-navigation', onNavigation);
+  contents.on('render-process-gone', onGone);
 
   return () => {
-    for (const method of REQUEST_METHODS) ipcMain.removeHandler(CHANNELS[method]);
-    ipcMain.removeListener(READY_CHANNEL, onReady);
+    ipcMain.removeListener(IPC_CHANNEL, onFrame);
     if (!contents.isDestroyed()) {
       contents.removeListener('did-start-navigation', onNavigation);
-      contents.removeListener('render-process-gone', onReset);
+      contents.removeListener('render-process-gone', onGone);
     }
-    for (const unsubscribe of subscriptions) unsubscribe();
+    bridge.reset('the window closed');
   };
-}
-
-function relay<K extends EventMethod>(service: PortwatchService, queue: ReadyQueue, event: K): Unsubscribe {
-  return service.subscribe(event, (payload) => queue.push(event, payload));
 }

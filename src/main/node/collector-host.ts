@@ -1,91 +1,127 @@
 /**
- * `CollectorHost`: runs the collector and its poller in a `node:worker_threads` worker and relays
- * its sequenced deltas and statuses. Used unchanged by the desktop app's main process and by
- * `portwatch serve`.
+ * `CollectorHost`: runs the collector and its poller in a `node:worker_threads` worker and serves
+ * its contract (`CollectorApi`) to the main thread, talking to the worker over the RPC layer
+ * (src/shared/rpc). Used unchanged by the desktop app's main process and by `portwatch serve`.
  *
  * After the first poll the worker posts only deltas (seq + 1 each) and statuses; a full snapshot
  * crosses the thread boundary only on `getSnapshot()`. A subscriber that misses a seq re-fetches
  * (see src/shared/snapshot-sync.ts).
  *
- * If the worker crashes, the host reports an error status, rejects the requests in flight, and
- * starts a new worker after a back-off (1 s, doubling to 30 s; reset once a new worker delivers a
- * poll). The new worker continues past the old seq with a gap, so every subscriber re-fetches. The
- * host itself never throws from a worker failure.
+ * Watchdog: the link's heartbeat pings the worker every poll interval; when neither a status nor an
+ * answer (a pong, a reply) comes for `watchdogIntervals` poll intervals (3 by default; a new worker
+ * gets `startupTimeoutMs` for its first status), the worker is stuck: the host reports "the
+ * collector is not responding" as a status (it reaches the UI and the tray like any other),
+ * terminates the worker and starts a new one.
+ *
+ * If the worker crashes, the host reports an error status likewise. Either way it rejects the
+ * requests in flight and starts a new worker after a back-off (1 s, doubling to 30 s; reset once a
+ * new worker delivers a poll). The new worker continues past the old seq with a gap, so every
+ * subscriber re-fetches. The host itself never throws from a worker failure.
  */
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Unsubscribe } from '../../shared/api';
-import type { History, HistoryWindow, PollStatus, Settings, Snapshot, SnapshotDelta } from '../../shared/model';
 import { DEFAULT_SETTINGS } from '../../shared/defaults';
-import { checkPollInterval, DEFAULT_POLL_TIMEOUT_MS } from '../core/poller';
+import type { History, HistoryWindow, PollStatus, Snapshot, SnapshotDelta } from '../../shared/model';
+import { RpcClient } from '../../shared/rpc/client';
+import { RpcLink } from '../../shared/rpc/link';
+import { COLLECTOR_MEMBERS } from '../core/collector-api';
+import type { CollectorApi, CollectorSettings } from '../core/collector-api';
+import { collectorDownStatus } from '../core/poll-status';
+import { checkPollInterval } from '../core/poller';
 import { workerBundlePath } from './bundle-paths';
-import type { CollectorWorkerOptions, CollectorWorkerPatch, WorkerMessage, WorkerMethod, WorkerRequestMessage, WorkerRequests } from './collector-protocol';
+import type { CollectorWorkerData } from './collector-protocol';
+import { systemClock } from './system-clock';
 
 /** Options of a {@link CollectorHost}. */
 export interface CollectorHostOptions {
-  pollIntervalMs?: number;
-  closedRetentionMs?: number;
-  socketSource?: Settings['socketSource'];
-  reverseDns?: boolean;
-  /** Kernel traffic counters (Linux); default on. */
-  trafficEnabled?: boolean;
-  health?: Settings['health'];
+  /** The collector's settings (defaults: the app's). */
+  settings?: Partial<CollectorSettings>;
   /** Start paused. */
   paused?: boolean;
-  /** Time-out of one read of the socket table, ms (default 15 s). */
-  readTimeoutMs?: number;
   /** The worker bundle; default `collector-worker.js` next to this bundle. */
   workerPath?: string;
-  /** Restart back-off after a crash, ms (default 1 000 doubling to 30 000). */
+  /** Restart back-off after a crash or a hang, ms (default 1 000 doubling to 30 000). */
   restartDelayMs?: { initial: number; max: number };
+  /** Poll intervals without a status or an answer before the worker counts as stuck (default 3). */
+  watchdogIntervals?: number;
+  /** How long a new worker may take to send anything, ms (default 20 000: loading the bundle). */
+  startupTimeoutMs?: number;
+  /** Time-out of one request to the worker, ms (default 60 000; getSnapshot waits for the first poll). */
+  requestTimeoutMs?: number;
 }
-
-type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
 /** The default location of the worker bundle: out/main, even when this code sits in a chunk. */
 export function defaultWorkerPath(): string {
   return workerBundlePath();
 }
 
+const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
+
 /** Runs the collector in a worker thread; see the module comment. */
-export class CollectorHost {
+export class CollectorHost implements CollectorApi {
   private readonly workerPath: string;
   private readonly restartDelay: { initial: number; max: number };
-  private options: CollectorWorkerOptions;
+  private readonly watchdogIntervals: number;
+  private readonly startupTimeoutMs: number;
+  private readonly client: RpcClient<CollectorApi>;
+  private settings: CollectorSettings;
+  private paused: boolean;
   private worker: Worker | null = null;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
+  private link: RpcLink | null = null;
+  /** The watchdog's window in force for the current worker, ms (null: still the startup time-out). */
+  private watchdogMs: number | null = null;
+  /** Why the current worker is going down (the words the requests in flight are rejected with). */
+  private downMessage: string | null = null;
   private stopped = false;
   private lastSeq = 0;
   private lastStatus: PollStatus | null = null;
-  private crashes = 0;
+  private failures = 0;
   private restartCount = 0;
   private restartTimer: NodeJS.Timeout | null = null;
+  /**
+   * The snapshot of the latest seq, shared by every caller until the next delta or status: ten
+   * clients (or one hostile one) asking for it cost one trip to the worker, and serve encodes it
+   * once (ws-session.ts). Callers must not mutate it.
+   */
+  private snapshotCache: Promise<Snapshot> | null = null;
   private readonly deltaListeners = new Set<(delta: SnapshotDelta) => void>();
   private readonly statusListeners = new Set<(status: PollStatus) => void>();
 
   constructor(options: CollectorHostOptions = {}) {
-    const pollIntervalMs = checkPollInterval(options.pollIntervalMs ?? DEFAULT_SETTINGS.pollIntervalMs);
-    this.options = {
-      pollIntervalMs,
-      closedRetentionMs: options.closedRetentionMs ?? DEFAULT_SETTINGS.closedRetentionMs,
-      socketSource: options.socketSource ?? DEFAULT_SETTINGS.socketSource,
-      reverseDns: options.reverseDns ?? DEFAULT_SETTINGS.reverseDns,
-      paused: options.paused ?? false,
-      initialSeq: 0,
-      readTimeoutMs: options.readTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS,
-      ...(options.trafficEnabled === undefined ? {} : { trafficEnabled: options.trafficEnabled }),
-      ...(options.health === undefined ? {} : { health: options.health }),
+    const settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    this.settings = {
+      pollIntervalMs: checkPollInterval(settings.pollIntervalMs),
+      closedRetentionMs: settings.closedRetentionMs,
+      socketSource: settings.socketSource,
+      reverseDns: settings.reverseDns,
+      ...(settings.trafficEnabled === undefined ? {} : { trafficEnabled: settings.trafficEnabled }),
+      ...(settings.health === undefined ? {} : { health: settings.health }),
     };
+    this.paused = options.paused ?? false;
     this.workerPath = options.workerPath ?? defaultWorkerPath();
     this.restartDelay = options.restartDelayMs ?? { initial: 1000, max: 30_000 };
+    this.watchdogIntervals = options.watchdogIntervals ?? 3;
+    this.startupTimeoutMs = options.startupTimeoutMs ?? 20_000;
     if (!existsSync(this.workerPath)) {
       throw new Error(`The collector worker bundle is missing at ${this.workerPath}: build the app first (npx electron-vite build).`);
     }
+    this.client = new RpcClient<CollectorApi>({
+      clock: systemClock,
+      members: COLLECTOR_MEMBERS,
+      timeoutMs: options.requestTimeoutMs ?? 60_000,
+      messages: {
+        lost: (reason) => this.downMessage ?? reason,
+        timeout: (method, ms) => `The collector did not answer ${method} within ${seconds(ms)}`,
+      },
+    });
+    // Subscribed once: the client re-subscribes on every new worker's link.
+    this.client.api.onSnapshotDelta((delta) => this.receivedDelta(delta));
+    this.client.api.onStatus((status) => this.receivedStatus(status));
     this.spawn(0);
   }
 
-  /** Times the worker was restarted after a crash. */
+  /** Times the worker was restarted after a crash or a hang. */
   get restarts(): number {
     return this.restartCount;
   }
@@ -95,43 +131,52 @@ export class CollectorHost {
     return this.lastStatus;
   }
 
-  /** The full table (waits for the first poll). */
+  /** The full table (waits for the first poll); see `snapshotCache`. */
   getSnapshot(): Promise<Snapshot> {
-    return this.request('getSnapshot', []);
+    return this.whileRunning(() => {
+      if (this.snapshotCache === null) {
+        const fetching = this.client.api.getSnapshot();
+        this.snapshotCache = fetching;
+        fetching.catch(() => {
+          if (this.snapshotCache === fetching) this.snapshotCache = null;
+        });
+      }
+      return this.snapshotCache;
+    });
   }
 
   /** History over a window ending now. */
   getHistory(window: HistoryWindow): Promise<History> {
-    return this.request('getHistory', [window]);
+    return this.whileRunning(() => this.client.api.getHistory(window));
   }
 
-  /** Pauses polling. */
-  async pause(): Promise<PollStatus> {
-    this.options = { ...this.options, paused: true };
-    return this.request('pause', []);
+  /** Pauses polling (kept for a restarted worker too). */
+  pause(): Promise<PollStatus> {
+    this.paused = true;
+    return this.whileRunning(() => this.client.api.pause());
   }
 
   /** Resumes polling (a poll at once). */
-  async resume(): Promise<PollStatus> {
-    this.options = { ...this.options, paused: false };
-    return this.request('resume', []);
+  resume(): Promise<PollStatus> {
+    this.paused = false;
+    return this.whileRunning(() => this.client.api.resume());
   }
 
-  /** Changes options while running (kept for a restarted worker too). Rejects on a bad value. */
-  async setOptions(patch: CollectorWorkerPatch): Promise<PollStatus> {
+  /** Changes settings while running (kept for a restarted worker too). Rejects on a bad value. */
+  async setOptions(patch: Partial<CollectorSettings>): Promise<PollStatus> {
     if (patch.pollIntervalMs !== undefined) checkPollInterval(patch.pollIntervalMs);
-    const status = await this.request('setOptions', [patch]);
-    this.options = { ...this.options, ...patch };
+    const status = await this.whileRunning(() => this.client.api.setOptions(patch));
+    this.settings = { ...this.settings, ...patch };
     return status;
   }
 
   /** Subscribes to deltas. */
-  onDelta(listener: (delta: SnapshotDelta) => void): Unsubscribe {
+  onSnapshotDelta(listener: (delta: SnapshotDelta) => void): Unsubscribe {
     this.deltaListeners.add(listener);
     return () => this.deltaListeners.delete(listener);
   }
 
-  /** Subscribes to statuses (every poll's, and pause/resume/crash ones). */
+  /** Subscribes to statuses (every poll's, pause/resume, and the host's own when the worker is down). */
   onStatus(listener: (status: PollStatus) => void): Unsubscribe {
     this.statusListeners.add(listener);
     return () => this.statusListeners.delete(listener);
@@ -141,70 +186,75 @@ export class CollectorHost {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.downMessage = 'The collector was stopped';
     if (this.restartTimer !== null) clearTimeout(this.restartTimer);
+    // The watchdog must not restart what we are stopping.
+    this.link?.setHeartbeat(null);
+    const stopping = this.client.api.stop().catch(() => undefined);
+    this.client.refuse(this.downMessage);
     const worker = this.worker;
     if (worker === null) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    try {
-      await Promise.race([this.send('stop', []), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-    } catch {
-      // Already gone: nothing to stop.
-    }
+    await Promise.race([stopping, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     // A read in flight (a child `ss`, a slow /proc walk) must not keep the thread alive.
     const timer = setTimeout(() => void worker.terminate(), 1000);
     timer.unref();
     await exited;
     clearTimeout(timer);
-    this.rejectPending('The collector was stopped');
+    this.link?.lost(this.downMessage);
   }
 
-  private request<K extends WorkerMethod>(method: K, args: WorkerRequests[K]['args']): Promise<WorkerRequests[K]['result']> {
-    if (this.stopped) return Promise.reject(new Error('The collector was stopped'));
-    return this.send(method, args);
-  }
-
-  private send<K extends WorkerMethod>(method: K, args: WorkerRequests[K]['args']): Promise<WorkerRequests[K]['result']> {
-    const worker = this.worker;
-    if (worker === null) return Promise.reject(new Error('The collector is restarting; try again in a moment'));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      const message: WorkerRequestMessage = { type: 'request', id, method, args };
-      worker.postMessage(message);
-    });
+  private whileRunning<T>(call: () => Promise<T>): Promise<T> {
+    return this.stopped ? Promise.reject(new Error('The collector was stopped')) : call();
   }
 
   private spawn(initialSeq: number): void {
-    const worker = new Worker(this.workerPath, { workerData: { ...this.options, initialSeq } });
+    const data: CollectorWorkerData = { settings: this.settings, paused: this.paused, initialSeq };
+    const worker = new Worker(this.workerPath, { workerData: data });
+    const link = new RpcLink(
+      {
+        send: (frame) => worker.postMessage(frame),
+        buffered: () => 0,
+        // Ending the link does not end the thread: the host terminates it where it decides to.
+        close: () => undefined,
+      },
+      { clock: systemClock, heartbeat: { deadAfterMs: this.startupTimeoutMs }, peer: 'the collector' },
+    );
     this.worker = worker;
-    worker.on('message', (message: WorkerMessage) => this.receive(message));
-    worker.on('error', (error) => this.crashed(worker, error.message));
-    worker.on('exit', (code) => this.crashed(worker, `exit code ${code}`));
+    this.link = link;
+    this.watchdogMs = null;
+    this.downMessage = null;
+    worker.on('message', (frame: unknown) => link.receive(frame));
+    worker.on('error', (error) => this.failed(worker, `The collector stopped unexpectedly (${error.message})`));
+    worker.on('exit', (code) => this.failed(worker, `The collector stopped unexpectedly (exit code ${code})`));
+    link.onClose((closed) => {
+      // Only the heartbeat closes the link from our side while the worker runs: it is stuck.
+      if (!closed.byPeer && this.worker === worker && !this.stopped) this.failed(worker, `The collector is not responding (${closed.reason})`);
+    });
+    this.client.attach(link);
   }
 
-  private receive(message: WorkerMessage): void {
-    switch (message.type) {
-      case 'delta':
-        this.lastSeq = message.delta.seq;
-        this.crashes = 0;
-        this.emitStatus(message.delta.status);
-        for (const listener of this.deltaListeners) this.safely(() => listener(message.delta));
-        return;
-      case 'status':
-        this.emitStatus(message.status);
-        return;
-      case 'reply': {
-        const pending = this.pending.get(message.id);
-        if (pending === undefined) return;
-        this.pending.delete(message.id);
-        if (message.ok) pending.resolve(message.value);
-        else pending.reject(new Error(message.error));
-        return;
-      }
-    }
+
+  private receivedDelta(delta: SnapshotDelta): void {
+    this.snapshotCache = null;
+    this.lastSeq = delta.seq;
+    this.failures = 0;
+    this.emitStatus(delta.status);
+    for (const listener of this.deltaListeners) this.safely(() => listener(delta));
+  }
+
+  private receivedStatus(status: PollStatus): void {
+    this.emitStatus(status);
   }
 
   private emitStatus(status: PollStatus): void {
+    this.snapshotCache = null;
+    // Polls are every `intervalMs` now (back-off included): the watchdog allows that many of them.
+    const window = this.watchdogIntervals * status.intervalMs;
+    if (window !== this.watchdogMs) {
+      this.watchdogMs = window;
+      this.link?.setHeartbeat({ deadAfterMs: window });
+    }
     this.lastStatus = status;
     for (const listener of this.statusListeners) this.safely(() => listener(status));
   }
@@ -218,27 +268,26 @@ export class CollectorHost {
     }
   }
 
-  private crashed(worker: Worker, reason: string): void {
-    if (this.worker !== worker) return;
+  /** The worker crashed, exited or hung: report it, end it, and start a new one after a back-off. */
+  private failed(worker: Worker, what: string): void {
+    if (this.worker !== worker || this.stopped) return;
     this.worker = null;
-    if (this.stopped) return;
+    const delay = Math.min(this.restartDelay.max, this.restartDelay.initial * 2 ** this.failures);
+    this.failures += 1;
+    const message = `${what}; restarting in ${seconds(delay)}`;
+    this.downMessage = message;
+    this.snapshotCache = null;
+    this.link?.lost(message);
     void worker.terminate();
-    const delay = Math.min(this.restartDelay.max, this.restartDelay.initial * 2 ** this.crashes);
-    this.crashes += 1;
-    const message = `The collector stopped unexpectedly (${reason}); restarting in ${Math.round(delay / 100) / 10} s`;
-    this.rejectPending(message);
-    const base = this.lastStatus;
-    this.emitStatus({
-      ok: false,
-      error: message,
-      errorKind: 'other',
-      durationMs: 0,
-      polledAt: Date.now(),
-      intervalMs: base?.intervalMs ?? this.options.pollIntervalMs,
-      paused: this.options.paused,
-      source: base?.source ?? this.options.socketSource,
-      notices: [],
+    const status = collectorDownStatus(message, {
+      last: this.lastStatus,
+      source: this.settings.socketSource,
+      baseIntervalMs: this.settings.pollIntervalMs,
+      paused: this.paused,
+      now: systemClock.now(),
     });
+    this.lastStatus = status;
+    for (const listener of this.statusListeners) this.safely(() => listener(status));
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       if (this.stopped) return;
@@ -247,10 +296,5 @@ export class CollectorHost {
       this.spawn(this.lastSeq + 1);
     }, delay);
     this.restartTimer.unref();
-  }
-
-  private rejectPending(message: string): void {
-    for (const pending of this.pending.values()) pending.reject(new Error(message));
-    this.pending.clear();
   }
 }

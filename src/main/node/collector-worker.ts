@@ -1,16 +1,25 @@
 /**
  * The collector's thread (a separate bundle, out/main/collector-worker.js): it owns the socket
- * source, the collector and the poller, posts one sequenced delta per poll and answers the host's
- * requests. Polling, parsing and diffing cost nothing on the host's event loop.
+ * source, the collector and the poller, and serves `CollectorApi` over the RPC layer on its
+ * parentPort: one sequenced delta per poll, statuses, and answers to the host's requests (and to
+ * its pings: the host's watchdog). Polling, parsing and diffing cost nothing on the host's event loop.
  */
 import { hostname } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { Unsubscribe } from '../../shared/api';
 import type { PollStatus, SnapshotDelta } from '../../shared/model';
+import type { RpcHandlers, RpcSubscribe } from '../../shared/rpc/contract';
+import { clientFrameValidator } from '../../shared/rpc/frame-schema';
+import { RpcLink } from '../../shared/rpc/link';
+import { handlerDispatcher, serveRpc } from '../../shared/rpc/server';
 import { Collector } from '../core/collector';
 import { SocketInsights } from '../core/socket-insights';
+import { COLLECTOR_EVENT_POLICIES, COLLECTOR_MEMBERS } from '../core/collector-api';
+import type { CollectorApi, CollectorSettings } from '../core/collector-api';
 import { Poller } from '../core/poller';
 import type { HostNameResolver, SocketSource } from '../core/sources';
-import type { CollectorWorkerOptions, CollectorWorkerPatch, WorkerMessage, WorkerMethod, WorkerRequestMessage } from './collector-protocol';
+import { splitMembers } from '../../shared/rpc/contract';
+import type { CollectorWorkerData } from './collector-protocol';
 import { createInterfaceStatsSource } from './interface-stats';
 import { createOwnerLookup } from './owner-lookup';
 import { readPortRange } from './port-range';
@@ -20,25 +29,31 @@ import { createSocketSource } from './socket-source';
 import { systemClock } from './system-clock';
 
 /** Starts the worker side on `port` (the worker's parentPort). */
-function run(port: NonNullable<typeof parentPort>, options: CollectorWorkerOptions): void {
-  const post = (message: WorkerMessage): void => port.postMessage(message);
-  let source: SocketSource = createSocketSource({ kind: options.socketSource });
-  let resolver: HostNameResolver | undefined;
+function run(port: NonNullable<typeof parentPort>, data: CollectorWorkerData): void {
+  let settings: CollectorSettings = data.settings;
+  let source: SocketSource = createSocketSource({ kind: settings.socketSource });
+  // Created only when the setting is on: it sends DNS traffic.
+  let resolver: HostNameResolver | undefined = settings.reverseDns ? createReverseDnsResolver() : undefined;
   const collector = new Collector({
     clock: systemClock,
-    source: { name: source.name, read: () => source.read() },
+    // The source may be swapped (setOptions); the collector reads whichever is current.
+    source: {
+      get name() {
+        return source.name;
+      },
+      read: () => source.read(),
+    },
     stats: createInterfaceStatsSource(),
     resolver: { peek: (address) => resolver?.peek(address) },
     hostname: hostname(),
     settings: {
-      pollIntervalMs: options.pollIntervalMs,
-      closedRetentionMs: options.closedRetentionMs,
-      reverseDns: options.reverseDns,
-      ...(options.trafficEnabled === undefined ? {} : { trafficEnabled: options.trafficEnabled }),
-      ...(options.health === undefined ? {} : { health: options.health }),
+      pollIntervalMs: settings.pollIntervalMs,
+      closedRetentionMs: settings.closedRetentionMs,
+      reverseDns: settings.reverseDns,
+      ...(settings.trafficEnabled === undefined ? {} : { trafficEnabled: settings.trafficEnabled }),
+      ...(settings.health === undefined ? {} : { health: settings.health }),
     },
-    readTimeoutMs: options.readTimeoutMs,
-    initialSeq: options.initialSeq,
+    initialSeq: data.initialSeq,
     insights: new SocketInsights({
       tcpInfo: process.platform === 'linux' ? createSsInfoSource() : null,
       owners: createOwnerLookup(),
@@ -46,97 +61,93 @@ function run(port: NonNullable<typeof parentPort>, options: CollectorWorkerOptio
       clock: () => systemClock.now(),
     }),
   });
-  resolver = options.reverseDns ? createResolver() : undefined;
 
-  let pendingDelta: SnapshotDelta | null = null;
+  const deltaListeners = new Set<(delta: SnapshotDelta) => void>();
+  const statusListeners = new Set<(status: PollStatus) => void>();
+  const publish = <T>(listeners: Set<(value: T) => void>, value: T): void => listeners.forEach((listener) => listener(value));
+
   let firstTickDone = false;
   const firstTickWaiters: (() => void)[] = [];
   const poller = new Poller({
     clock: systemClock,
-    intervalMs: options.pollIntervalMs,
-    timeoutMs: options.readTimeoutMs + 1000,
-    source: source.name,
-    task: async (context) => {
-      const delta = await collector.tick(context);
-      pendingDelta = delta;
-      return delta.status;
-    },
-    onStatus: (status) => {
-      collector.updateStatus(status);
-      const delta = pendingDelta;
-      pendingDelta = null;
-      if (delta === null) {
-        post({ type: 'status', status });
-        return;
-      }
-      // The delta carries the poller's final word (back-off notices, pause state).
-      delta.status = status;
-      post({ type: 'delta', delta });
+    intervalMs: settings.pollIntervalMs,
+    task: async () => {
+      publish(deltaListeners, await collector.tick());
       if (!firstTickDone) {
         firstTickDone = true;
         for (const wake of firstTickWaiters.splice(0)) wake();
       }
     },
+    onLoop: (loop) => {
+      collector.setLoop(loop);
+      publish(statusListeners, collector.status());
+    },
   });
 
   const firstTick = (): Promise<void> =>
-    firstTickDone || poller.status().paused ? Promise.resolve() : new Promise((resolve) => firstTickWaiters.push(resolve));
+    firstTickDone || poller.loop().paused ? Promise.resolve() : new Promise((resolve) => firstTickWaiters.push(resolve));
 
-  const handlers: { [K in WorkerMethod]: (...args: never[]) => unknown } = {
+  const link = new RpcLink(
+    { send: (frame) => port.postMessage(frame), buffered: () => 0, close: () => port.close() },
+    // The host pings (its watchdog); if the host is gone, so is this thread.
+    { clock: systemClock, heartbeat: null, peer: 'the collector host' },
+  );
+
+  const handlers: RpcHandlers<CollectorApi> = {
     getSnapshot: async () => {
       await firstTick();
       return collector.snapshot();
     },
-    getHistory: (window: Parameters<Collector['history']>[0]) => collector.history(window),
-    pause: () => poller.pause(),
-    resume: () => poller.resume(),
-    setOptions: (patch: CollectorWorkerPatch): PollStatus => {
-      collector.setOptions({
-        ...(patch.pollIntervalMs !== undefined ? { pollIntervalMs: patch.pollIntervalMs } : {}),
-        ...(patch.closedRetentionMs !== undefined ? { closedRetentionMs: patch.closedRetentionMs } : {}),
-        ...(patch.reverseDns !== undefined ? { reverseDns: patch.reverseDns } : {}),
-        ...(patch.trafficEnabled !== undefined ? { trafficEnabled: patch.trafficEnabled } : {}),
-        ...(patch.health !== undefined ? { health: patch.health } : {}),
-      });
+    getHistory: (window) => collector.history(window),
+    pause: () => {
+      poller.pause();
+      return collector.status();
+    },
+    resume: () => {
+      poller.resume();
+      return collector.status();
+    },
+    setOptions: (patch) => {
+      const { socketSource, ...own } = patch;
+      collector.setOptions(own);
       if (patch.pollIntervalMs !== undefined) poller.setInterval(patch.pollIntervalMs);
-      if (patch.socketSource !== undefined) source = createSocketSource({ kind: patch.socketSource });
-      if (patch.reverseDns === true && resolver === undefined) resolver = createResolver();
+      if (socketSource !== undefined && socketSource !== settings.socketSource) source = createSocketSource({ kind: socketSource });
+      if (patch.reverseDns === true && resolver === undefined) resolver = createReverseDnsResolver();
       if (patch.reverseDns === false) resolver = undefined;
-      return poller.status();
+      settings = { ...settings, ...patch };
+      return collector.status();
     },
     stop: () => {
       poller.stop();
-      // Let the reply go out, then let the thread end on its own.
-      setImmediate(() => port.close());
-      return null;
+      // Let the reply go out first, then end the link; the thread then ends on its own.
+      setImmediate(() => link.close('the collector stopped'));
     },
   };
 
-  port.on('message', (message: WorkerRequestMessage) => {
-    void (async () => {
-      try {
-        const handler = handlers[message.method] as ((...args: unknown[]) => unknown) | undefined;
-        if (handler === undefined) throw new Error(`Unknown collector request: ${String(message.method)}`);
-        const value = await handler(...message.args);
-        post({ type: 'reply', id: message.id, ok: true, value });
-      } catch (error) {
-        post({ type: 'reply', id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) });
-      }
-    })();
+  const subscribe: RpcSubscribe<CollectorApi> = (event, listener): Unsubscribe => {
+    const set = (event === 'onSnapshotDelta' ? deltaListeners : statusListeners) as Set<typeof listener>;
+    set.add(listener);
+    return () => set.delete(listener);
+  };
+
+  serveRpc<CollectorApi>(link, {
+    clock: systemClock,
+    validate: clientFrameValidator(splitMembers(COLLECTOR_MEMBERS).events),
+    dispatch: handlerDispatcher(handlers),
+    subscribe,
+    policies: COLLECTOR_EVENT_POLICIES,
+    // The host is our own code; getSnapshot may wait for the first poll, so let requests queue up.
+    maxInFlight: 64,
   });
+  port.on('message', (frame: unknown) => link.receive(frame));
 
-  if (options.paused) poller.pause();
+  if (data.paused) poller.pause();
   poller.start();
-}
-
-/** The reverse-DNS cache, created only when the setting is on (it sends DNS traffic). */
-function createResolver(): HostNameResolver {
-  return createReverseDnsResolver();
 }
 
 if (parentPort === null) {
   console.error('collector-worker.js runs inside a worker thread started by CollectorHost, not on its own.');
   process.exitCode = 2;
 } else {
-  run(parentPort, workerData as CollectorWorkerOptions);
+  run(parentPort, workerData as CollectorWorkerData);
 }

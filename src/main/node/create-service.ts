@@ -57,7 +57,7 @@ export async function createNodeService(options: NodeServiceOptions): Promise<No
   const service = await createPortwatchService({
     store,
     createCollector: (settings) => {
-      collector = new CollectorHost({ ...settings, workerPath: options.workerPath });
+      collector = new CollectorHost({ settings, workerPath: options.workerPath });
       return collector;
     },
     probes,

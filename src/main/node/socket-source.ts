@@ -17,6 +17,7 @@ import { endpointKey, normalizeSiRows, type SiPlatform } from '../core/normalize
 import { annotateForwards, ForwardParseCache } from '../core/forwarding';
 import { annotateRowsInPlace, type ServiceLookup } from '../core/services';
 import { SourceError, type SocketReadResult, type SocketSource } from '../core/sources';
+import { DEFAULT_READ_TIMEOUT_MS, readTimeoutMessage } from '../core/poll-status';
 import { ProcReadError, readProcNetTables, type ProcSocket } from './linux-proc';
 import { SocketOwnerScanner } from './socket-owners';
 import { createProcessInfo, type ProcessInfoProvider } from './process-info';
@@ -83,7 +84,7 @@ function procError(error: unknown): SourceError {
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new SourceError(`${what} did not answer within ${Math.round(ms / 1000)} s.`, 'timeout')), ms);
+    const timer = setTimeout(() => reject(new SourceError(readTimeoutMessage(what, ms), 'timeout')), ms);
     timer.unref?.();
     promise.then(
       (value) => {
@@ -191,7 +192,7 @@ export function createSocketSource(options: SocketSourceOptions, deps: SocketSou
   const platform = deps.platform ?? process.platform;
   const kind = resolveSocketSourceKind(options.kind, platform);
   const procRoot = deps.procRoot ?? '/proc';
-  const timeoutMs = deps.timeoutMs ?? 15_000;
+  const timeoutMs = deps.timeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
   let processInfo = deps.processInfo;
   let services = deps.services;
   const info = (): ProcessInfoProvider => (processInfo ??= createProcessInfo(platform));

@@ -12,7 +12,7 @@ const wsConnect = (token: string) => (url: string): SocketLike => new WebSocket(
 
 runContractSuite('WebSocket (serve) over the fake service', async () => {
   const { server, control } = await startFakeServe();
-  const api = createWebSocketApi(`ws://127.0.0.1:${server.port}/ws`, { connect: wsConnect(server.token) });
+  const { api, close } = createWebSocketApi(`ws://127.0.0.1:${server.port}/ws`, { connect: wsConnect(server.token) });
   let nextPort = 42000;
   return {
     api,
@@ -22,7 +22,10 @@ runContractSuite('WebSocket (serve) over the fake service', async () => {
       setTimeout(() => control.add([row]), 20);
       return { port, close: async () => void setTimeout(() => control.change([{ ...row, change: 'closed' }]), 20) };
     },
-    dispose: () => server.close(),
+    dispose: async () => {
+      close();
+      await server.close();
+    },
   };
 });
 

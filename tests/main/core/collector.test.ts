@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Collector } from '../../../src/main/core/collector';
-import type { CollectorOptions } from '../../../src/main/core/collector';
+import type { CollectorDeps } from '../../../src/main/core/collector';
 import { SourceError } from '../../../src/main/core/sources';
 import type { HostNameResolver, InterfaceCounters, SocketReadResult, SocketSource } from '../../../src/main/core/sources';
 import type { Connection } from '../../../src/shared/model';
@@ -29,7 +29,7 @@ const listener = makeConnection({ localPort: 8080, state: 'LISTEN', inode: 7, ex
 const conn = (port: number, partial: Partial<Connection> = {}): Connection =>
   makeConnection({ localPort: port, remoteAddress: '127.0.0.9', remotePort: 8080, state: 'ESTABLISHED', owners: [{ pid: 9, name: 'client' }], ...partial });
 
-function make(steps: Step[], extra: Partial<CollectorOptions> = {}) {
+function make(steps: Step[], extra: Partial<CollectorDeps> = {}) {
   const clock = new FakeClock(1_000_000);
   const source = scriptedSource(steps);
   const collector = new Collector({
@@ -117,6 +117,17 @@ describe('Collector', () => {
   it('maps a plain error with a code into the status', async () => {
     const { collector } = make([Object.assign(new Error('read /proc/net/tcp'), { code: 'EACCES' })]);
     expect((await collector.tick()).status.errorKind).toBe('permission');
+  });
+
+  it('reports the poll loop’s state (set by the poller) in its status, deltas and snapshot', async () => {
+    const { clock, collector } = make([[listener]]);
+    expect(collector.status()).toMatchObject({ ok: true, polledAt: 0, notices: ['Waiting for the first poll'], intervalMs: 1000, paused: false });
+    clock.advance(250);
+    const d = await collector.tick();
+    expect(d.status).toMatchObject({ ok: true, polledAt: 1_000_250, durationMs: 0, source: 'fake', notices: [] });
+    collector.setLoop({ intervalMs: 4000, baseIntervalMs: 1000, paused: true });
+    expect(collector.status()).toMatchObject({ intervalMs: 4000, paused: true, notices: ['Polling slowed to every 4 s (set: 1 s): a poll takes 0 ms'] });
+    expect(collector.snapshot().status).toEqual(collector.status());
   });
 
   it('times out a hung read and starts no second read until it settles', async () => {

@@ -1,17 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { Poller, checkPollInterval, describePollError } from '../../../src/main/core/poller';
+import { Poller, checkPollInterval } from '../../../src/main/core/poller';
 import type { PollContext } from '../../../src/main/core/poller';
-import { SourceError } from '../../../src/main/core/sources';
-import type { PollStatus } from '../../../src/shared/model';
+import type { PollLoop } from '../../../src/main/core/poll-status';
 import { FakeClock } from '../../support/fake-clock';
-import { okStatus } from '../../support/connections';
 
 /** A task whose polls take `durations[i]` ms of fake time each (the last one repeats). */
 function timedTask(clock: FakeClock, durations: number[], fail?: (i: number) => unknown) {
   const calls: { at: number; context: PollContext }[] = [];
   let running = 0;
   let maxRunning = 0;
-  const task = (context: PollContext): Promise<PollStatus> => {
+  const task = (context: PollContext): Promise<void> => {
     const i = calls.length;
     calls.push({ at: clock.now(), context });
     running += 1;
@@ -22,7 +20,7 @@ function timedTask(clock: FakeClock, durations: number[], fail?: (i: number) => 
         running -= 1;
         const error = fail?.(i);
         if (error !== undefined) reject(error);
-        else resolve(okStatus({ polledAt: clock.now(), source: 'fake', notices: [] }));
+        else resolve();
       }, duration);
     });
   };
@@ -57,13 +55,12 @@ describe('Poller', () => {
     const clock = new FakeClock(0);
     // Two slow polls (600 ms at a 1 s interval), then fast ones.
     const t = timedTask(clock, [600, 600, 50]);
-    const statuses: PollStatus[] = [];
-    const poller = new Poller({ clock, intervalMs: 1000, task: t.task, onStatus: (s) => statuses.push(s) });
+    const loops: PollLoop[] = [];
+    const poller = new Poller({ clock, intervalMs: 1000, task: t.task, onLoop: (loop) => loops.push(loop) });
     poller.start();
     await clock.advanceAsync(600);
     expect(poller.intervalMs).toBe(2000);
-    expect(statuses.at(-1)?.intervalMs).toBe(2000);
-    expect(statuses.at(-1)?.notices).toEqual(['Polling slowed to every 2 s (set: 1 s): a poll takes 600 ms']);
+    expect(loops).toEqual([{ intervalMs: 2000, baseIntervalMs: 1000, paused: false }]);
     // The second poll starts at 2000 and takes 600 ms: 600 > 2000/2 is false, 600 < 500 false: stays.
     await clock.advanceAsync(2000);
     expect(t.calls.map((c) => c.at)).toEqual([0, 2000]);
@@ -72,33 +69,36 @@ describe('Poller', () => {
     await clock.advanceAsync(2000);
     expect(t.calls[2]?.at).toBe(4000);
     expect(poller.intervalMs).toBe(1000);
-    expect(statuses.at(-1)?.notices).toEqual([]);
+    expect(loops.at(-1)).toEqual({ intervalMs: 1000, baseIntervalMs: 1000, paused: false });
+    expect(loops).toHaveLength(2);
     poller.stop();
   });
 
   it('never backs off beyond 60 s', async () => {
     const clock = new FakeClock(0);
     const t = timedTask(clock, [50_000]);
-    const poller = new Poller({ clock, intervalMs: 40_000, task: t.task, timeoutMs: 100_000 });
+    const poller = new Poller({ clock, intervalMs: 40_000, task: t.task });
     poller.start();
     await clock.advanceAsync(50_000);
     expect(poller.intervalMs).toBe(60_000);
     poller.stop();
   });
 
-  it('pauses and resumes, reporting the state in the status', async () => {
+  it('pauses and resumes, reporting each change of the loop once', async () => {
     const clock = new FakeClock(0);
     const t = timedTask(clock, [10]);
-    const statuses: PollStatus[] = [];
-    const poller = new Poller({ clock, intervalMs: 1000, task: t.task, onStatus: (s) => statuses.push(s) });
+    const loops: PollLoop[] = [];
+    const poller = new Poller({ clock, intervalMs: 1000, task: t.task, onLoop: (loop) => loops.push(loop) });
     poller.start();
     await clock.advanceAsync(100);
     expect(poller.pause().paused).toBe(true);
+    expect(poller.pause().paused).toBe(true);
     await clock.advanceAsync(10_000);
     expect(t.calls).toHaveLength(1);
-    expect(statuses.at(-1)?.paused).toBe(true);
+    expect(loops).toEqual([{ intervalMs: 1000, baseIntervalMs: 1000, paused: true }]);
     const resumed = poller.resume();
     expect(resumed.paused).toBe(false);
+    expect(loops.at(-1)?.paused).toBe(false);
     await clock.flush();
     expect(t.calls.map((c) => c.at)).toEqual([0, 10_100]);
     poller.stop();
@@ -118,33 +118,29 @@ describe('Poller', () => {
     poller.stop();
   });
 
-  it('turns a rejected poll into an error status and keeps polling', async () => {
+  it('reports a rejected task to onError and keeps polling', async () => {
     const clock = new FakeClock(0);
-    const t = timedTask(clock, [10], (i) => (i === 0 ? new SourceError('ss is not installed', 'missing-tool') : i === 1 ? 'weird' : undefined));
-    const statuses: PollStatus[] = [];
-    const poller = new Poller({ clock, intervalMs: 1000, task: t.task, onStatus: (s) => statuses.push(s) });
+    const t = timedTask(clock, [10], (i) => (i === 0 ? new Error('a bug') : i === 1 ? 'weird' : undefined));
+    const errors: unknown[] = [];
+    const poller = new Poller({ clock, intervalMs: 1000, task: t.task, onError: (error) => errors.push(error) });
     poller.start();
     await clock.advanceAsync(2500);
-    expect(statuses.map((s) => [s.ok, s.errorKind, s.error])).toEqual([
-      [false, 'missing-tool', 'ss is not installed'],
-      [false, 'other', 'Poll failed: weird'],
-      [true, null, null],
-    ]);
+    expect(errors).toEqual([new Error('a bug'), 'weird']);
+    expect(t.calls).toHaveLength(3);
+    expect(poller.pollCount).toBe(3);
     poller.stop();
   });
 
-  it('reports a time-out while a poll hangs, and starts no other until it settles', async () => {
+  it('has no time-out of its own: a hung task holds the next poll back (the collector times out a read)', async () => {
     const clock = new FakeClock(0);
     const t = timedTask(clock, [5000, 10]);
-    const statuses: PollStatus[] = [];
-    const poller = new Poller({ clock, intervalMs: 1000, task: t.task, timeoutMs: 2000, onStatus: (s) => statuses.push(s) });
+    const loops: PollLoop[] = [];
+    const poller = new Poller({ clock, intervalMs: 1000, task: t.task, onLoop: (loop) => loops.push(loop) });
     poller.start();
-    await clock.advanceAsync(2000);
-    expect(statuses.map((s) => [s.ok, s.errorKind, s.error])).toEqual([[false, 'timeout', 'The poll did not finish within 2 s']]);
-    await clock.advanceAsync(2900);
+    await clock.advanceAsync(4900);
     expect(t.calls).toHaveLength(1);
     await clock.advanceAsync(100);
-    expect(statuses.at(-1)?.notices).toContain('The last poll took 5000 ms, over the 2000 ms time-out');
+    expect(loops.at(-1)).toEqual({ intervalMs: 2000, baseIntervalMs: 1000, paused: false });
     expect(t.maxRunning()).toBe(1);
     poller.stop();
   });
@@ -154,32 +150,34 @@ describe('Poller', () => {
     expect(() => checkPollInterval(60_001)).toThrow(RangeError);
     expect(checkPollInterval(500)).toBe(500);
     const clock = new FakeClock(0);
-    const poller = new Poller({ clock, intervalMs: 1000, task: async () => okStatus() });
+    const poller = new Poller({ clock, intervalMs: 1000, task: async () => undefined });
     expect(() => poller.setInterval(100)).toThrow('pollIntervalMs must be between 500 and 60000 ms (got 100)');
   });
 
-  it('applies a new interval from the previous start', async () => {
+  it('applies a new interval from the previous start, and reports it', async () => {
     const clock = new FakeClock(0);
     const t = timedTask(clock, [10]);
-    const poller = new Poller({ clock, intervalMs: 10_000, task: t.task });
+    const loops: PollLoop[] = [];
+    const poller = new Poller({ clock, intervalMs: 10_000, task: t.task, onLoop: (loop) => loops.push(loop) });
     poller.start();
     await clock.advanceAsync(100);
     poller.setInterval(2000);
+    expect(loops).toEqual([{ intervalMs: 2000, baseIntervalMs: 2000, paused: false }]);
     await clock.advanceAsync(3000);
     expect(t.calls.map((c) => c.at)).toEqual([0, 2000]);
     poller.stop();
   });
 
-  it('reports nothing after stop, even for a poll that was running', async () => {
+  it('reports nothing after stop, even for a poll that was running (no back-off, no new poll)', async () => {
     const clock = new FakeClock(0);
     const t = timedTask(clock, [5000]);
-    const statuses: PollStatus[] = [];
-    const poller = new Poller({ clock, intervalMs: 1000, task: t.task, timeoutMs: 2000, onStatus: (s) => statuses.push(s) });
+    const loops: PollLoop[] = [];
+    const poller = new Poller({ clock, intervalMs: 1000, task: t.task, onLoop: (loop) => loops.push(loop) });
     poller.start();
     await clock.advanceAsync(100);
     poller.stop();
     await clock.advanceAsync(10_000);
-    expect(statuses).toEqual([]);
+    expect(loops).toEqual([]);
     expect(t.calls).toHaveLength(1);
   });
 
@@ -193,17 +191,5 @@ describe('Poller', () => {
     await clock.advanceAsync(5000);
     expect(t.calls).toHaveLength(1);
     expect(clock.pendingTimers).toBe(0);
-  });
-});
-
-describe('describePollError', () => {
-  it('maps error codes to kinds', () => {
-    expect(describePollError(Object.assign(new Error('spawn ss ENOENT'), { code: 'ENOENT' })).kind).toBe('missing-tool');
-    expect(describePollError(Object.assign(new Error('open /proc/1/fd'), { code: 'EACCES' }))).toEqual({
-      message: 'Permission denied reading the socket table: open /proc/1/fd',
-      kind: 'permission',
-    });
-    expect(describePollError(new SourceError('took too long', 'timeout'))).toEqual({ message: 'took too long', kind: 'timeout' });
-    expect(describePollError(new Error('boom'))).toEqual({ message: 'boom', kind: 'other' });
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_HEALTH_SETTINGS, DEFAULT_SETTINGS } from '../../../src/shared/defaults';
 import type { HealthSignal, PollStatus, ProbeResult, ProbeSpec, ProbeState, SnapshotDelta } from '../../../src/shared/model';
 import { LIMITS } from '../../../src/shared/schemas';
-import type { CollectorOptions, ProbePort } from '../../../src/main/core/portwatch-service';
+import type { CollectorSettings } from '../../../src/main/core/collector-api';
+import type { ProbePort } from '../../../src/main/core/portwatch-service';
 import { createPortwatchService } from '../../../src/main/core/portwatch-service';
 import type { ServiceNotice } from '../../../src/main/core/service';
 import { dispatchRequest } from '../../../src/main/core/service';
@@ -37,7 +38,7 @@ async function setup(initial?: Partial<PersistedState>, notice: string | null = 
   const store = new MemorySettingsStore(initial, notice);
   const collector = fakeCollector();
   const probes = fakeProbes();
-  const created: CollectorOptions[] = [];
+  const created: CollectorSettings[] = [];
   const service = await createPortwatchService({
     store,
     createCollector: (options) => {

@@ -1,14 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { CHANNELS, EVENT_METHODS, REQUEST_METHODS, unwrapEnvelope } from '../../../src/shared/api';
-import type { ApiHandlers, EventMethod, EventPayload, PortwatchApi, RequestMethod } from '../../../src/shared/api';
-import type { PollStatus, ProbeResult, SnapshotDelta } from '../../../src/shared/model';
+import { EVENT_METHODS, REQUEST_METHODS } from '../../../src/shared/api';
+import type { ApiHandlers, PortwatchApi, RequestMethod } from '../../../src/shared/api';
+import { createPortwatchClient } from '../../../src/shared/portwatch-rpc';
+import type { Frame } from '../../../src/shared/rpc/frames';
+import { RpcLink } from '../../../src/shared/rpc/link';
 import { validateArgs } from '../../../src/shared/schemas';
-import { ReadyQueue, checkSender, handleInvoke, isEventMethod } from '../../../src/main/electron/ipc-logic';
+import { IpcBridge, checkSender } from '../../../src/main/electron/ipc-logic';
 import { MAX_ERROR_LENGTH, boundMessage } from '../../../src/main/core/service';
+import type { PortwatchService } from '../../../src/main/core/service';
 import type { SenderInfo } from '../../../src/main/electron/ipc-logic';
 import { runContractSuite } from '../../support/contract-suite';
-import { countersOf, emptyAggregates, makeConnection, okStatus } from '../../support/connections';
+import { makeConnection } from '../../support/connections';
 import { createFakeApi } from '../../support/fake-api';
+import { flushPromises } from '../../support/fake-clock';
+import { serviceFromApi } from '../../support/service-from-api';
+import { systemClock } from '../../../src/main/node/system-clock';
 
 const RENDERER = 'file:///opt/Portwatch/resources/app.asar/out/renderer/index.html';
 const ours: SenderInfo = { hasFrame: true, isOurMainFrame: true, url: RENDERER };
@@ -44,13 +50,6 @@ describe('checkSender', () => {
       expect(verdict.ok, url).toBe(false);
       if (!verdict.ok) expect(verdict.reason).toBe(`the sender shows ${JSON.stringify(url)}, not the Portwatch renderer`);
     }
-  });
-});
-
-describe('isEventMethod', () => {
-  it('accepts exactly the contract event names', () => {
-    for (const name of EVENT_METHODS) expect(isEventMethod(name)).toBe(true);
-    for (const name of ['getSnapshot', 'onEverything', '', 42, null, { toString: () => 'onStatus' }]) expect(isEventMethod(name)).toBe(false);
   });
 });
 
@@ -109,23 +108,47 @@ function randomValue(next: () => number, depth = 0): unknown {
   }
 }
 
-describe('handleInvoke', () => {
-  it('refuses a foreign sender before validating or running anything', async () => {
+/** A bridge over a service, recording what it sends to the window and what it warns about. */
+function bridgeOver(service: PortwatchService): { bridge: IpcBridge; sent: Frame[]; warnings: string[] } {
+  const sent: Frame[] = [];
+  const warnings: string[] = [];
+  const bridge = new IpcBridge({ service, rendererUrl: RENDERER, clock: systemClock, send: (frame) => sent.push(structuredClone(frame)), warn: (m) => warnings.push(m) });
+  return { bridge, sent, warnings };
+}
+
+/** Sends request frames from `sender` and waits for their replies (to the window, or to the refused sender). */
+async function ask(bridge: IpcBridge, sent: Frame[], sender: SenderInfo, requests: [unknown, unknown][]): Promise<Frame[]> {
+  const replies: Frame[] = [];
+  requests.forEach(([method, args], i) => bridge.receive(sender, structuredClone({ t: 'req', id: i + 1, m: method, a: args }), (frame) => replies.push(frame)));
+  const answers = (): Frame[] => [...replies, ...sent.filter((f) => f.t === 'res' || (f.t === 'err' && f.id !== undefined))];
+  for (let tries = 0; tries < 50 && answers().length < requests.length; tries += 1) await flushPromises();
+  return answers().sort((a, b) => ((a as { id: number }).id ?? 0) - ((b as { id: number }).id ?? 0));
+}
+
+describe('IpcBridge', () => {
+  it('refuses a foreign sender before validating or running anything, answering that frame only', async () => {
     const { handlers, received } = recordingHandlers();
-    const envelope = await handleInvoke(handlers, { ...ours, isOurMainFrame: false }, RENDERER, 'getSnapshot', []);
-    expect(envelope).toEqual({ ok: false, error: 'request refused: the sender is not the main frame of the Portwatch window' });
+    const { bridge, sent, warnings } = bridgeOver({ ...serviceFromApi(createFakeApi().api), handlers });
+    const replies = await ask(bridge, sent, { ...ours, isOurMainFrame: false }, [['getSnapshot', []]]);
+    expect(replies).toEqual([{ t: 'res', id: 1, ok: false, e: 'request refused: the sender is not the main frame of the Portwatch window' }]);
+    expect(sent).toEqual([]);
     expect(received).toEqual([]);
+    expect(warnings).toEqual([`portwatch: refused an IPC frame from ${RENDERER}: the sender is not the main frame of the Portwatch window`]);
+    bridge.receive({ hasFrame: false, isOurMainFrame: false, url: '' }, { t: 'sub', ev: 'onSnapshotDelta', on: true }, () => undefined);
+    expect(warnings[1]).toBe('portwatch: refused an IPC frame from a gone frame: the sending frame is gone');
   });
 
   it('answers a valid request with the handler value', async () => {
     const { handlers, received } = recordingHandlers();
-    const envelope = await handleInvoke(handlers, ours, RENDERER, 'getSettings', []);
-    expect(envelope).toMatchObject({ ok: true, value: { pollIntervalMs: 1000 } });
+    const { bridge, sent } = bridgeOver({ ...serviceFromApi(createFakeApi().api), handlers });
+    const [reply] = await ask(bridge, sent, ours, [['getSettings', []]]);
+    expect(reply).toMatchObject({ t: 'res', id: 1, ok: true, v: { pollIntervalMs: 1000 } });
     expect(received).toEqual([{ method: 'getSettings', args: [] }]);
   });
 
   it('rejects malformed arguments with a message naming the method and field', async () => {
     const { handlers, received } = recordingHandlers();
+    const { bridge, sent } = bridgeOver({ ...serviceFromApi(createFakeApi().api), handlers });
     const cases: [unknown, unknown, string][] = [
       ['nope', [], 'unknown method "nope"'],
       ['getHistory', [{ durationMs: 'soon' }], 'getHistory: durationMs must be a number'],
@@ -133,159 +156,113 @@ describe('handleInvoke', () => {
       ['deleteProbe', ['../x'], 'deleteProbe: id is not a probe id'],
       ['setSettings', [{ pollIntervalMs: 10 }], 'setSettings: pollIntervalMs must be at least 500 ms'],
     ];
-    for (const [method, args, error] of cases) {
-      const envelope = await handleInvoke(handlers, ours, RENDERER, method, args);
-      expect(envelope, String(method)).toEqual({ ok: false, error });
-    }
+    const replies = await ask(bridge, sent, ours, cases.map(([method, args]) => [method, args]));
+    expect(replies).toEqual(cases.map(([, , e], i) => ({ t: 'res', id: i + 1, ok: false, e })));
     expect(received).toEqual([]);
   });
 
   it('caps echoed error messages so a huge payload is not sent back whole', async () => {
     const { handlers } = recordingHandlers();
-    const envelope = await handleInvoke(handlers, ours, RENDERER, 'setSettings', ['x'.repeat(100_000)]);
-    expect(envelope.ok).toBe(false);
-    if (!envelope.ok) {
-      expect(envelope.error).toHaveLength(MAX_ERROR_LENGTH);
-      expect(envelope.error.startsWith('setSettings: ')).toBe(true);
-      expect(envelope.error.endsWith('…')).toBe(true);
-    }
+    const { bridge, sent } = bridgeOver({ ...serviceFromApi(createFakeApi().api), handlers });
+    const [reply] = await ask(bridge, sent, ours, [['setSettings', ['x'.repeat(100_000)]]]);
+    const error = reply?.t === 'res' && !reply.ok ? reply.e : '';
+    expect(error).toHaveLength(MAX_ERROR_LENGTH);
+    expect(error.startsWith('setSettings: ')).toBe(true);
+    expect(error.endsWith('…')).toBe(true);
     expect(boundMessage('short')).toBe('short');
   });
 
-  it('survives random payloads: no throw, a well-formed envelope, and handlers only ever see valid arguments', async () => {
+  it('survives random frames: no throw, a well-formed answer, and handlers only ever see valid arguments', async () => {
     const { handlers, received } = recordingHandlers();
+    const { bridge, sent } = bridgeOver({ ...serviceFromApi(createFakeApi().api), handlers });
     const next = random(20260);
     const methods: unknown[] = [...REQUEST_METHODS, ...EVENT_METHODS, 'constructor', '__proto__', 'toString', 7, null];
-    let refused = 0;
+    const requests: [unknown, unknown][] = [];
     for (let i = 0; i < 600; i++) {
       const method = methods[Math.floor(next() * methods.length)];
-      const args = next() < 0.8 ? Array.from({ length: Math.floor(next() * 3) }, () => randomValue(next)) : randomValue(next);
-      const envelope = await handleInvoke(handlers, ours, RENDERER, method, args);
-      expect(typeof envelope.ok).toBe('boolean');
-      if (!envelope.ok) {
+      requests.push([method, next() < 0.8 ? Array.from({ length: Math.floor(next() * 3) }, () => randomValue(next)) : randomValue(next)]);
+    }
+    // Garbage frames too: each gets an error frame, none ends the session.
+    for (let i = 0; i < 100; i++) bridge.receive(ours, randomValue(next), () => undefined);
+    const replies = await ask(bridge, sent, ours, requests);
+    let refused = 0;
+    for (const reply of replies) {
+      expect(() => structuredClone(reply)).not.toThrow();
+      const error = reply.t === 'err' ? reply.e : reply.t === 'res' && !reply.ok ? reply.e : null;
+      if (error !== null) {
         refused++;
-        expect(envelope.error.length).toBeGreaterThan(0);
-        expect(envelope.error.length).toBeLessThanOrEqual(MAX_ERROR_LENGTH);
-        expect(envelope.error).not.toContain('[object Object]');
-        expect(() => structuredClone(envelope)).not.toThrow();
+        expect(error.length).toBeGreaterThan(0);
+        expect(error.length).toBeLessThanOrEqual(MAX_ERROR_LENGTH);
+        expect(error).not.toContain('[object Object]');
       }
     }
+    // Every request answered exactly once: a reply, or an error frame naming its id.
+    expect(replies.map((f) => (f as { id: number }).id)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
     expect(refused).toBeGreaterThan(400);
+    expect(sent.filter((f) => f.t === 'err').length).toBeGreaterThan(50);
     for (const call of received) expect(validateArgs(call.method, call.args).ok, call.method).toBe(true);
   });
-});
 
-const status = (): PollStatus => okStatus();
-const delta = (seq: number): SnapshotDelta => ({
-  seq,
-  capturedAt: seq * 1000,
-  added: [],
-  changed: [],
-  removedKeys: [],
-  aggregates: emptyAggregates(),
-  counters: countersOf([]),
-  status: status(),
-});
-
-/** A queue that records what it sent. */
-function recordingQueue(limit?: number): { queue: ReadyQueue; sent: [EventMethod, unknown][] } {
-  const sent: [EventMethod, unknown][] = [];
-  const queue = new ReadyQueue(<K extends EventMethod>(event: K, payload: EventPayload<K>) => {
-    sent.push([event, payload]);
-  }, limit);
-  return { queue, sent };
-}
-
-describe('ReadyQueue', () => {
-  it('holds events until the renderer subscribes, then flushes them in order', () => {
-    const { queue, sent } = recordingQueue();
-    queue.push('onSnapshotDelta', delta(1));
-    queue.push('onSnapshotDelta', delta(2));
+  it('sends events only after the renderer subscribes, in seq order', async () => {
+    const { api, control } = createFakeApi();
+    const { bridge, sent } = bridgeOver(serviceFromApi(api));
+    control.add([makeConnection({ localPort: 1 })]);
+    await flushPromises();
     expect(sent).toEqual([]);
-    queue.markReady('onSnapshotDelta');
-    expect(sent.map(([event, payload]) => [event, (payload as SnapshotDelta).seq])).toEqual([
-      ['onSnapshotDelta', 1],
-      ['onSnapshotDelta', 2],
+    bridge.receive(ours, { t: 'sub', ev: 'onSnapshotDelta', on: true }, () => undefined);
+    control.add([makeConnection({ localPort: 2 })]);
+    control.add([makeConnection({ localPort: 3 })]);
+    await flushPromises();
+    expect(sent.map((f) => (f.t === 'evt' ? [f.ev, (f.p as { seq: number }).seq] : f.t))).toEqual([
+      ['onSnapshotDelta', 3],
+      ['onSnapshotDelta', 4],
     ]);
-    queue.push('onSnapshotDelta', delta(3));
-    expect(sent).toHaveLength(3);
   });
 
-  it('tracks readiness per event', () => {
-    const { queue, sent } = recordingQueue();
-    queue.markReady('onStatus');
-    queue.push('onStatus', status());
-    queue.push('onSnapshotDelta', delta(1));
-    expect(sent.map(([event]) => event)).toEqual(['onStatus']);
-    expect(queue.pending('onSnapshotDelta')).toBe(1);
-  });
-
-  it('drops all queued deltas on overflow, leaving a seq gap for the client to detect', () => {
-    const { queue, sent } = recordingQueue(3);
-    for (let seq = 1; seq <= 4; seq++) queue.push('onSnapshotDelta', delta(seq));
-    expect(queue.pending('onSnapshotDelta')).toBe(1);
-    expect(queue.droppedCount()).toBe(3);
-    queue.markReady('onSnapshotDelta');
-    expect(sent.map(([, payload]) => (payload as SnapshotDelta).seq)).toEqual([4]);
-  });
-
-  it('keeps only the newest status', () => {
-    const { queue, sent } = recordingQueue();
-    queue.push('onStatus', { ...status(), polledAt: 1 });
-    queue.push('onStatus', { ...status(), polledAt: 2 });
-    queue.markReady('onStatus');
-    expect(sent.map(([, payload]) => (payload as PollStatus).polledAt)).toEqual([2]);
-  });
-
-  it('drops the oldest probe results on overflow', () => {
-    const { queue, sent } = recordingQueue(2);
-    const result = (at: number): ProbeResult => ({ probeId: 'p', kind: 'tcp', at, outcome: 'open', ok: true, latencyMs: 1, message: 'open', health: 'up', transition: null });
-    for (const at of [1, 2, 3]) queue.push('onProbeResult', result(at));
-    queue.markReady('onProbeResult');
-    expect(sent.map(([, payload]) => (payload as ProbeResult).at)).toEqual([2, 3]);
-  });
-
-  it('queues again after a reset (renderer reload) until the renderer re-subscribes', () => {
-    const { queue, sent } = recordingQueue();
-    queue.markReady('onSnapshotDelta');
-    queue.reset();
-    queue.push('onSnapshotDelta', delta(9));
+  it('ends a document’s session when it reloads: subscriptions stop and its replies are dropped', async () => {
+    const { api, control } = createFakeApi();
+    const service = serviceFromApi(api);
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const { bridge, sent } = bridgeOver({ ...service, handlers: { ...service.handlers, getSettings: async () => (await slow, api.getSettings()) } });
+    bridge.receive(ours, { t: 'sub', ev: 'onSnapshotDelta', on: true }, () => undefined);
+    bridge.receive(ours, { t: 'req', id: 1, m: 'getSettings', a: [] }, () => undefined);
+    await flushPromises();
+    bridge.reset('the page navigated');
+    release();
+    control.add([makeConnection({ localPort: 5 })]);
+    await flushPromises();
+    await flushPromises();
     expect(sent).toEqual([]);
-    queue.markReady('onSnapshotDelta');
-    expect(sent).toHaveLength(1);
-  });
-
-  it('rejects a nonsensical limit', () => {
-    expect(() => recordingQueue(0)).toThrow('queue limit must be a positive integer, got 0');
+    // The next document starts a session of its own.
+    bridge.receive(ours, { t: 'req', id: 1, m: 'getCapabilities', a: [] }, () => undefined);
+    for (let i = 0; i < 5; i++) await flushPromises();
+    expect(sent).toMatchObject([{ t: 'res', id: 1, ok: true }]);
   });
 });
 
-// The whole bridge in one process: requests go through handleInvoke (structured-cloned like IPC),
-// events through the ReadyQueue, and the client marks an event ready when it subscribes (as the
-// preload does). The contract suite then checks it behaves like every other transport.
+// The whole IPC link in one process: the preload's client (the RPC layer) and the main side's
+// IpcBridge, joined by a structured-cloning "IPC" as Electron's would. The contract suite then checks
+// it behaves like every other transport.
 runContractSuite('IPC bridge logic (in-process)', async () => {
-  const { api: service, control } = createFakeApi();
-  const listeners = new Map<EventMethod, Set<(payload: unknown) => void>>(EVENT_METHODS.map((event) => [event, new Set()]));
-  const queue = new ReadyQueue(<K extends EventMethod>(event: K, payload: EventPayload<K>) => {
-    const cloned = structuredClone(payload);
-    for (const listener of listeners.get(event) ?? []) listener(cloned);
+  const { api: fake, control } = createFakeApi();
+  let clientLink: RpcLink | null = null;
+  const bridge = new IpcBridge({
+    service: serviceFromApi(fake),
+    rendererUrl: RENDERER,
+    clock: systemClock,
+    send: (frame) => {
+      const copy = structuredClone(frame);
+      setImmediate(() => clientLink?.receive(copy));
+    },
   });
-  const unsubscribers = EVENT_METHODS.map((event) =>
-    (service[event] as (listener: (payload: unknown) => void) => () => void)((payload) => queue.push(event, payload as EventPayload<typeof event>)),
+  clientLink = new RpcLink(
+    { send: (frame) => { const copy = structuredClone(frame); setImmediate(() => bridge.receive(ours, copy, () => undefined)); }, buffered: () => 0, close: () => undefined },
+    { clock: systemClock, heartbeat: null, peer: 'the Portwatch main process' },
   );
-  const request = async (method: RequestMethod, args: unknown[]): Promise<unknown> =>
-    unwrapEnvelope(structuredClone(await handleInvoke(service as unknown as ApiHandlers, ours, RENDERER, method, structuredClone(args))));
-  const subscribe = (event: EventMethod, listener: (payload: unknown) => void): (() => void) => {
-    listeners.get(event)?.add(listener);
-    queue.markReady(event);
-    return () => listeners.get(event)?.delete(listener);
-  };
-  const api = Object.fromEntries(
-    Object.keys(CHANNELS).map((name) => [
-      name,
-      isEventMethod(name) ? (listener: (payload: unknown) => void) => subscribe(name, listener) : (...args: unknown[]) => request(name as RequestMethod, args),
-    ]),
-  ) as unknown as PortwatchApi;
+  const client = createPortwatchClient({ clock: systemClock, peer: 'the Portwatch main process', timeoutMs: 10_000 });
+  client.attach(clientLink);
+  const api: PortwatchApi = client.api;
   let nextPort = 42000;
   return {
     api,
@@ -295,6 +272,6 @@ runContractSuite('IPC bridge logic (in-process)', async () => {
       setTimeout(() => control.add([row]), 5);
       return { port, close: async () => void setTimeout(() => control.change([{ ...row, change: 'closed' }]), 5) };
     },
-    dispose: async () => unsubscribers.forEach((unsubscribe) => unsubscribe()),
+    dispose: async () => bridge.reset('the test ended'),
   };
 });

@@ -10,7 +10,11 @@ describe('pickTransport', () => {
   it('uses the preload’s bridge when there is one', () => {
     const { api } = createFakeApi();
     window.portwatch = api;
-    expect(pickTransport()).toBe(api);
+    const transport = pickTransport();
+    expect(transport?.api).toBe(api);
+    // IPC cannot drop like a network link: always connected (see ipc-monitor.ts).
+    expect(transport?.monitor.current()).toEqual({ kind: 'connected', transport: 'ipc' });
+    expect(typeof transport?.monitor.onChange(() => undefined)).toBe('function');
   });
 
   it('returns null without one, so the app can say no service is connected', () => {
