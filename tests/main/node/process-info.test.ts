@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLinuxProcessInfo, createSiProcessInfo, parsePasswd, parseProcStat, parseSiStarted, parseStatusUid } from '../../../src/main/node/process-info';
 import type { SiProcess } from '../../../src/main/node/si-source';
-import { onlyOn } from '../../support/platform';
+import { onlyOn, POSIX } from '../../support/platform';
 
 describe('parsers', () => {
   it('reads comm and start time from /proc/<pid>/stat, even with spaces and parentheses in comm', () => {
@@ -45,7 +45,7 @@ describe.skipIf(onlyOn('linux', 'reads /proc'))('createLinuxProcessInfo on the r
   });
 });
 
-describe('createLinuxProcessInfo cache (fake /proc)', () => {
+describe.skipIf(onlyOn(POSIX, 'a fake /proc with exe links (POSIX symbolic links)'))('createLinuxProcessInfo cache (fake /proc)', () => {
   let root = '';
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
