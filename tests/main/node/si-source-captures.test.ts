@@ -140,6 +140,10 @@ describe('Windows: systeminformation win32 code on captured `netstat -ano` outpu
     expect(table.apply(r.rows, 0).added).toHaveLength(208);
   });
 
+  it('German state word: ABHÖREN is a listener', () => {
+    expect(read('win32', windows('netstat-ano-de-line.txt')).rows).toEqual([row('tcp', 4, ['0.0.0.0', 8080], null, 'LISTEN', 42852)]);
+  });
+
   it('Chinese-locale table: localized header skipped, TIME_WAIT with pid 0 has no owner', () => {
     const zh = read('win32', windows('netstat-ano-zh-cn.txt'));
     expect(zh.skipped).toBe(1);
