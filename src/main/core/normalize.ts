@@ -167,8 +167,10 @@ export function normalizeSiRow(row: SiConnectionRow, platform: SiPlatform): Conn
  * artifact (netstat prints a line twice when the table changes under it). Peerless rows may
  * legitimately repeat (SO_REUSEPORT listeners, one UDP socket per interface: a captured Windows 10
  * table has 41 sockets on 0.0.0.0:5353 from three processes) and are kept. Without an inode they
- * would share one key, and the live table keeps one row per key: a repeat's key gets its owner's
- * pid and an ordinal (the first keeps the plain key, so a twin appearing changes no other key).
+ * would share one key, and the live table keeps one row per key, so a peerless row's key carries its
+ * owner's pid (`@pid`, `@?` when hidden), and an ordinal from the second same-owner twin on
+ * (`@pid/2`): the pid keeps keys stable whatever order the tool lists twins in (macOS lists the
+ * newest first), and same-owner twins are alike in every field, so their order does not matter.
  */
 export function normalizeSiRows(rows: readonly SiConnectionRow[], platform: SiPlatform): { rows: Connection[]; skipped: number; duplicates: number } {
   const out: Connection[] = [];
@@ -188,13 +190,11 @@ export function normalizeSiRows(rows: readonly SiConnectionRow[], platform: SiPl
         continue;
       }
       seen.add(c.key);
-    } else if (peerless.has(c.key)) {
+    } else {
       const owner = `${c.key} @${c.owners[0]?.pid ?? '?'}`;
       const n = (peerless.get(owner) ?? 0) + 1;
       peerless.set(owner, n);
       c.key = n === 1 ? owner : `${owner}/${n}`;
-    } else {
-      peerless.set(c.key, 1);
     }
     out.push(c);
   }

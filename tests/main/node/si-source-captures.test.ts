@@ -33,7 +33,9 @@ function row(
   const [localAddress, localPort] = local;
   const remoteAddress = remote?.[0] ?? null;
   const remotePort = remote?.[1] ?? null;
-  const key = `${protocol}${family} ${localAddress} ${localPort} ${remoteAddress ?? '*'} ${remotePort ?? '*'}`;
+  // A peerless row's key names its owner (see normalizeSiRows).
+  const owner = remote === null ? ` @${pid ?? '?'}` : '';
+  const key = `${protocol}${family} ${localAddress} ${localPort} ${remoteAddress ?? '*'} ${remotePort ?? '*'}${owner}`;
   return {
     key,
     protocol,
@@ -128,14 +130,14 @@ describe('Windows: systeminformation win32 code on captured `netstat -ano` outpu
     const byPid = new Map<number, number>();
     for (const c of mdns) byPid.set(c.owners[0]?.pid ?? 0, (byPid.get(c.owners[0]?.pid ?? 0) ?? 0) + 1);
     expect(Object.fromEntries(byPid)).toEqual({ 14156: 16, 27696: 24, 3404: 1 });
-    // The first keeps the plain key; a repeat is told apart by its owner and an ordinal.
-    expect(mdns.slice(0, 4).map((c) => c.key)).toEqual([
-      'udp4 0.0.0.0 5353 * *',
+    // Told apart by owner, then by an ordinal among one owner's twins.
+    expect(mdns.slice(0, 5).map((c) => c.key)).toEqual([
+      'udp4 0.0.0.0 5353 * * @14156',
       'udp4 0.0.0.0 5353 * * @27696',
       'udp4 0.0.0.0 5353 * * @3404',
-      'udp4 0.0.0.0 5353 * * @14156',
+      'udp4 0.0.0.0 5353 * * @14156/2',
+      'udp4 0.0.0.0 5353 * * @14156/3',
     ]);
-    expect(mdns[4]?.key).toBe('udp4 0.0.0.0 5353 * * @14156/2');
     const table = new ConnectionTable({ closedRetentionMs: 0 });
     expect(table.apply(r.rows, 0).added).toHaveLength(208);
   });
