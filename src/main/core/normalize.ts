@@ -169,8 +169,8 @@ export function normalizeSiRow(row: SiConnectionRow, platform: SiPlatform): Conn
  * table has 41 sockets on 0.0.0.0:5353 from three processes) and are kept. Without an inode they
  * would share one key, and the live table keeps one row per key, so a peerless row's key carries its
  * owner's pid (`@pid`, `@?` when hidden), and an ordinal from the second same-owner twin on
- * (`@pid/2`): the pid keeps keys stable whatever order the tool lists twins in (macOS lists the
- * newest first), and same-owner twins are alike in every field, so their order does not matter.
+ * (`@pid/2`): with the pid, a twin coming, going or listed in another place moves no other owner's
+ * key, and same-owner twins are alike in every field, so their order does not matter.
  */
 export function normalizeSiRows(rows: readonly SiConnectionRow[], platform: SiPlatform): { rows: Connection[]; skipped: number; duplicates: number } {
   const out: Connection[] = [];
