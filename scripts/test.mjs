@@ -11,9 +11,9 @@ const REPORTS = join(ROOT, 'reports');
 rmSync(REPORTS, { recursive: true, force: true });
 mkdirSync(REPORTS, { recursive: true });
 
-// Every step runs under this Node, never through a shell: on Windows `npm` and node_modules/.bin
-// entries are .cmd files, which spawn cannot start without one. npm passes its own CLI in
-// npm_execpath; run directly (`node scripts/test.mjs`), a shell finds npm.
+// Steps run under this Node, not through node_modules/.bin or `npm` by name: on Windows those are
+// .cmd files, which spawn cannot start without a shell. npm passes its own CLI in npm_execpath;
+// only when run directly (`node scripts/test.mjs`) is npm found through a shell.
 const npmCli = process.env.npm_execpath && /\.[cm]?js$/.test(process.env.npm_execpath) ? process.env.npm_execpath : null;
 const npm = (script) => (npmCli ? [process.execPath, [npmCli, 'run', '--silent', script]] : ['npm', ['run', '--silent', script], true]);
 const vitest = (name, projects) => [
