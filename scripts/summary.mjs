@@ -38,5 +38,11 @@ export function summarize(dir, runs) {
     const skipReason = join(dir, `${run.file.replace(/\.json$/, '')}-skip.txt`);
     if (existsSync(skipReason)) process.stdout.write(`${run.label}: skipped: ${readFileSync(skipReason, 'utf8').trim()}\n`);
   }
+  // Tests gated to other operating systems (tests/support/platform.ts), each reason once.
+  const platformSkips = join(dir, 'platform-skip.txt');
+  if (existsSync(platformSkips)) {
+    const reasons = new Set(readFileSync(platformSkips, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== ''));
+    for (const reason of [...reasons].sort()) process.stdout.write(`skipped ${reason}\n`);
+  }
   return { line: `${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`, problems, totals };
 }

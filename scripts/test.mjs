@@ -11,26 +11,30 @@ const REPORTS = join(ROOT, 'reports');
 rmSync(REPORTS, { recursive: true, force: true });
 mkdirSync(REPORTS, { recursive: true });
 
-const npx = (bin) => join(ROOT, 'node_modules', '.bin', bin);
+// Steps run under this Node, not through node_modules/.bin or `npm` by name: on Windows those are
+// .cmd files, which spawn cannot start without a shell. npm passes its own CLI in npm_execpath;
+// only when run directly (`node scripts/test.mjs`) is npm found through a shell.
+const npmCli = process.env.npm_execpath && /\.[cm]?js$/.test(process.env.npm_execpath) ? process.env.npm_execpath : null;
+const npm = (script) => (npmCli ? [process.execPath, [npmCli, 'run', '--silent', script]] : ['npm', ['run', '--silent', script], true]);
 const vitest = (name, projects) => [
-  npx('vitest'),
-  ['run', ...projects.flatMap((p) => ['--project', p]), '--reporter=default', '--reporter=json', `--outputFile.json=${join(REPORTS, `${name}.json`)}`],
+  process.execPath,
+  [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...projects.flatMap((p) => ['--project', p]), '--reporter=default', '--reporter=json', `--outputFile.json=${join(REPORTS, `${name}.json`)}`],
 ];
 
 const steps = [
-  ['typecheck (node)', 'npm', ['run', '--silent', 'typecheck:node']],
-  ['typecheck (web)', 'npm', ['run', '--silent', 'typecheck:web']],
-  ['lint', 'npm', ['run', '--silent', 'lint']],
+  ['typecheck (node)', ...npm('typecheck:node')],
+  ['typecheck (web)', ...npm('typecheck:web')],
+  ['lint', ...npm('lint')],
   ['unit tests', ...vitest('unit', ['node', 'renderer'])],
-  ['build', 'npm', ['run', '--silent', 'build']],
+  ['build', ...npm('build')],
   ['build-output and browser tests', ...vitest('built', ['built', 'browser'])],
   ['electron tests', ...vitest('electron', ['electron'])],
 ];
 
 const failedSteps = [];
-for (const [name, command, args] of steps) {
+for (const [name, command, args, shell = false] of steps) {
   process.stdout.write(`\n=== ${name}\n`);
-  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
+  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit', shell, env: { ...process.env, FORCE_COLOR: '0' } });
   if (result.status !== 0) failedSteps.push(`${name} (exit ${result.status ?? result.signal})`);
 }
 

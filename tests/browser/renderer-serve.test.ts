@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/shared/defaults';
 import { launchChromium, SCREENSHOT_DIR } from '../support/chromium';
 import { SERVE_URL_PATTERN } from '../support/serve';
+import { onlyOn } from '../support/platform';
 
 /** A small named process (its title is what the table shows) listening and connecting on loopback. */
 interface Demo {
@@ -130,7 +131,7 @@ describe('renderer in Chromium against portwatch serve', () => {
     expect(errors).toEqual([]);
   });
   // Before the socket test below, so the picture has no closed rows or export message in it.
-  it('saves the README picture: the connections view of the real UI, sorted by local address', async () => {
+  it.skipIf(onlyOn('linux', 'finds the demo processes by their process.title, which only Linux shows to other processes'))('saves the README picture: the connections view of the real UI, sorted by local address', async () => {
     // A few named loopback services and their clients, so the table reads like a real machine.
     await page.locator('[role="tab"][data-tab="connections"]').click();
     const demos: Demo[] = [];

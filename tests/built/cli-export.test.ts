@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_COLUMNS } from '../../src/shared/model';
+import { onlyOn, POSIX } from '../support/platform';
 
 const CLI = 'out/main/cli.js';
 
@@ -83,6 +84,9 @@ describe('built CLI export', () => {
       out: '',
       err: `portwatch snapshot: cannot write ${missing}: the folder does not exist\n`,
     });
+  });
+
+  it.skipIf(onlyOn('linux', 'writes into /proc, a folder that takes no files'))('an --out into /proc gives one clear line, exit 1', async () => {
     const proc = await run('snapshot', '--format', 'csv', '--out', '/proc/portwatch-export.csv');
     expect(proc.code).toBe(1);
     expect(proc.out).toBe('');
@@ -127,7 +131,7 @@ describe('built CLI export', () => {
   });
 });
 
-describe.runIf(process.platform !== 'win32')('built CLI --out never replaces what is not a regular file of ours', () => {
+describe.skipIf(onlyOn(POSIX, 'POSIX file modes, symbolic links, /dev/null and FIFOs'))('built CLI --out never replaces what is not a regular file of ours', () => {
   it('documents the policy in snapshot --help', async () => {
     const help = await run('snapshot', '--help');
     expect(help.code).toBe(0);

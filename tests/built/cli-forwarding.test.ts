@@ -2,11 +2,12 @@ import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, SnapshotDocument } from '../../src/shared/model';
 import { closeClient, openClient, startEchoServer, startFakeSsh, startNodeRelay, startSocat, waitUntil } from '../support/forwarders';
+import { onlyOn } from '../support/platform';
 
 // Real forwarders on loopback, seen through the built `portwatch snapshot --format json`.
 
 const CLI = 'out/main/cli.js';
-const linux = process.platform === 'linux';
+const linuxOnly = onlyOn('linux', 'runs socat and a fake ssh, and reads owners from /proc');
 
 function snapshot(extra: string[] = []): Promise<SnapshotDocument> {
   return new Promise((resolve, reject) => {
@@ -36,7 +37,7 @@ function ends(rows: Connection[], port: number, clientPort: number | undefined, 
   ];
 }
 
-describe.skipIf(!linux)('built `portwatch snapshot` shows port forwards', () => {
+describe.skipIf(linuxOnly)('built `portwatch snapshot` shows port forwards', () => {
   it('socat forwarding one loopback port to a loopback server, with both ends', async () => {
     const socat = await startSocat(echo.port);
     const client = await openClient(socat.port);

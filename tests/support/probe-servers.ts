@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import * as dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
@@ -156,8 +156,12 @@ export interface TestCert {
   cert: string;
 }
 
+// OpenSSL 3 (`x509 -copy_extensions`): macOS's own `openssl` is LibreSSL, so take Homebrew's
+// OpenSSL 3 where it is installed (GitHub's macOS runners have it); $OPENSSL overrides.
+const OPENSSL = process.env.OPENSSL ?? ['/opt/homebrew/opt/openssl@3/bin/openssl', '/usr/local/opt/openssl@3/bin/openssl'].find((p) => existsSync(p)) ?? 'openssl';
+
 function openssl(args: string[], cwd: string): void {
-  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], timeout: 20_000 });
+  execFileSync(OPENSSL, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], timeout: 20_000 });
 }
 
 /**

@@ -165,11 +165,17 @@ export function normalizeSiRow(row: SiConnectionRow, platform: SiPlatform): Conn
  * Normalizes every row; `skipped` counts the rows that were not sockets, `duplicates` the repeated
  * connected sockets dropped. A connected socket's 4-tuple is unique, so a repeat is the tool's
  * artifact (netstat prints a line twice when the table changes under it). Peerless rows may
- * legitimately repeat (SO_REUSEPORT listeners) and are kept.
+ * legitimately repeat (SO_REUSEPORT listeners, one UDP socket per interface: a captured Windows 10
+ * table has 41 sockets on 0.0.0.0:5353 from three processes) and are kept. Without an inode they
+ * would share one key, and the live table keeps one row per key, so a peerless row's key carries its
+ * owner's pid (`@pid`, `@?` when hidden), and an ordinal from the second same-owner twin on
+ * (`@pid/2`): with the pid, a twin coming, going or listed in another place moves no other owner's
+ * key, and same-owner twins are alike in every field, so their order does not matter.
  */
 export function normalizeSiRows(rows: readonly SiConnectionRow[], platform: SiPlatform): { rows: Connection[]; skipped: number; duplicates: number } {
   const out: Connection[] = [];
   const seen = new Set<string>();
+  const peerless = new Map<string, number>();
   let skipped = 0;
   let duplicates = 0;
   for (const row of rows) {
@@ -184,6 +190,11 @@ export function normalizeSiRows(rows: readonly SiConnectionRow[], platform: SiPl
         continue;
       }
       seen.add(c.key);
+    } else {
+      const owner = `${c.key} @${c.owners[0]?.pid ?? '?'}`;
+      const n = (peerless.get(owner) ?? 0) + 1;
+      peerless.set(owner, n);
+      c.key = n === 1 ? owner : `${owner}/${n}`;
     }
     out.push(c);
   }

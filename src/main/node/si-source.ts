@@ -7,7 +7,14 @@ import type { SiConnectionRow } from '../core/normalize';
 
 /** `si.networkConnections()`, copied into plain rows (its `pid` may be null at run time). */
 export async function siNetworkConnections(): Promise<SiConnectionRow[]> {
-  const rows = await si.networkConnections();
+  return toSiConnectionRows(await si.networkConnections());
+}
+
+/**
+ * Copies systeminformation's connection rows into plain {@link SiConnectionRow}s. Separate so tests
+ * can feed it what systeminformation's macOS/Windows code returned on captured command output.
+ */
+export function toSiConnectionRows(rows: readonly si.Systeminformation.NetworkConnectionsData[]): SiConnectionRow[] {
   return rows.map((r) => ({
     protocol: String(r.protocol ?? ''),
     localAddress: String(r.localAddress ?? ''),

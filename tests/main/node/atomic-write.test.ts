@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WriteError, writeFileAtomic } from '../../../src/main/node/atomic-write';
 import { bundleScript, runScript } from '../../support/node-script';
+import { onlyOn, POSIX } from '../../support/platform';
 
 const isRoot = process.getuid?.() === 0;
-const posix = process.platform !== 'win32';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'pw-atomic-'));
@@ -67,7 +67,7 @@ describe('writeFileAtomic', () => {
     expect(await readdir(dir)).toEqual(['keep.txt']);
   });
 
-  it.skipIf(process.getuid?.() === 0)('reports permission denied for a read-only folder', async () => {
+  it.skipIf(onlyOn(POSIX, 'folder permission bits') || isRoot)('reports permission denied for a read-only folder', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pw-atomic-'));
     await chmod(dir, 0o500);
     await expect(writeFileAtomic(join(dir, 'x'), 'x')).rejects.toThrow(/permission denied/);
@@ -75,19 +75,19 @@ describe('writeFileAtomic', () => {
 });
 
 describe('writeFileAtomic in a folder that takes no files', () => {
-  it.runIf(process.platform === 'linux')('says so instead of claiming the folder is missing', async () => {
+  it.skipIf(onlyOn('linux', 'writes into /proc, a folder that takes no files'))('says so instead of claiming the folder is missing', async () => {
     await expect(writeFileAtomic('/proc/portwatch-test.csv', 'x')).rejects.toThrow(/cannot write \/proc\/portwatch-test\.csv: (files cannot be created in that folder|permission denied|the operation is not permitted)/);
   });
 });
 
 describe('writeFileAtomic modes', () => {
-  it.runIf(posix)('creates a new file with mode 0600 whatever the umask allows', async () => {
+  it.skipIf(onlyOn(POSIX, 'checks POSIX file modes'))('creates a new file with mode 0600 whatever the umask allows', async () => {
     const target = join(await tempDir(), 'new.csv');
     await writeFileAtomic(target, 'pid,command\n');
     expect((await stat(target)).mode & 0o777).toBe(0o600);
   });
 
-  it.runIf(posix)('lets an existing file keep its mode (0644 stays 0644, 0640 stays 0640)', async () => {
+  it.skipIf(onlyOn(POSIX, 'checks POSIX file modes'))('lets an existing file keep its mode (0644 stays 0644, 0640 stays 0640)', async () => {
     const dir = await tempDir();
     for (const mode of [0o644, 0o640]) {
       const target = join(dir, `kept-${mode.toString(8)}.csv`);
@@ -100,7 +100,7 @@ describe('writeFileAtomic modes', () => {
   });
 });
 
-describe.runIf(posix)('writeFileAtomic never replaces what is not a regular file of ours', () => {
+describe.skipIf(onlyOn(POSIX, 'symbolic links, /dev/null, FIFOs and socket files'))('writeFileAtomic never replaces what is not a regular file of ours', () => {
   it('refuses a symbolic link: the link and the file it points to stay as they were', async () => {
     const dir = await tempDir();
     const victim = join(dir, 'victim.txt');
@@ -188,7 +188,7 @@ describe.runIf(posix)('writeFileAtomic never replaces what is not a regular file
   });
 });
 
-describe.runIf(posix)('writeFileAtomic interrupted by a signal', () => {
+describe.skipIf(onlyOn(POSIX, 'sends SIGTERM/SIGINT to a handler'))('writeFileAtomic interrupted by a signal', () => {
   let script = '';
   beforeAll(async () => {
     script = await bundleScript('slow-export');

@@ -4,11 +4,12 @@ import { createSocketSource } from '../../../src/main/node/socket-source';
 import { systemClock } from '../../../src/main/node/system-clock';
 import type { Connection, ForwardInfo } from '../../../src/shared/model';
 import { closeClient, openClient, startEchoServer, startFakeSsh, startNodeRelay, startSocat, waitUntil } from '../../support/forwarders';
+import { onlyOn } from '../../support/platform';
 
 // Real forwarders on loopback, read back through the socket source (and the collector, for the
 // relay heuristic, which needs several polls).
 
-const linux = process.platform === 'linux';
+const linuxOnly = onlyOn('linux', 'runs socat and a fake ssh, and reads owners from /proc');
 
 let echo: Awaited<ReturnType<typeof startEchoServer>>;
 
@@ -22,7 +23,7 @@ afterAll(async () => {
 
 const rowsOf = async (kind: 'linux-proc' | 'systeminformation'): Promise<Connection[]> => (await createSocketSource({ kind }).read()).rows;
 
-describe.skipIf(!linux)('known forwarders in the socket table', () => {
+describe.skipIf(linuxOnly)('known forwarders in the socket table', () => {
   it.each(['linux-proc', 'systeminformation'] as const)('socat: the listener, the connection it accepted and its connection to the target carry the forward (%s)', async (kind) => {
     const socat = await startSocat(echo.port);
     const client = await openClient(socat.port);
@@ -74,7 +75,7 @@ describe.skipIf(!linux)('known forwarders in the socket table', () => {
   });
 });
 
-describe.skipIf(!linux)('the relay heuristic on a real Node relay', () => {
+describe.skipIf(linuxOnly)('the relay heuristic on a real Node relay', () => {
   it('finds the relay after connections open and close in pairs, in the collector’s table', async () => {
     const relay = await startNodeRelay(echo.port);
     const collector = new Collector({

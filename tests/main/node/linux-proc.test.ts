@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeHexAddress, dropRepeats, formatIPv6, fullProcessName, parseProcNet, scanSocketOwners, type ProcSocket } from '../../../src/main/node/linux-proc';
 import { parseSs, ssLine } from '../../support/ss';
+import { onlyOn } from '../../support/platform';
 
 const FIXTURES = join(__dirname, '../../fixtures/linux');
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'latin1');
@@ -120,7 +121,7 @@ describe('fullProcessName', () => {
   });
 });
 
-describe('scanSocketOwners', () => {
+describe.skipIf(onlyOn('linux', 'reads /proc'))('scanSocketOwners', () => {
   it('maps the inode of a socket this process holds to this pid', async () => {
     const server: Server = createServer();
     await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));

@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProcessControl } from '../../../src/main/node/process-control';
 import { createProcessInfo } from '../../../src/main/node/process-info';
+import { onlyOn } from '../../support/platform';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -17,7 +18,7 @@ function startSleeper(command: string, args: string[]): Promise<ChildProcess> {
 
 const sleeper = ['-e', "process.stdout.write('ready'); setInterval(() => {}, 1000)"];
 
-describe.runIf(process.platform === 'linux')('endProcess', () => {
+describe.skipIf(onlyOn('linux', 'ends processes checked through /proc'))('endProcess', () => {
   const end = createProcessControl({ info: createProcessInfo() });
 
   it('ends an own-user process and says so', async () => {

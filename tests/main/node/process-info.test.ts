@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLinuxProcessInfo, createSiProcessInfo, parsePasswd, parseProcStat, parseSiStarted, parseStatusUid } from '../../../src/main/node/process-info';
 import type { SiProcess } from '../../../src/main/node/si-source';
+import { onlyOn, POSIX } from '../../support/platform';
 
 describe('parsers', () => {
   it('reads comm and start time from /proc/<pid>/stat, even with spaces and parentheses in comm', () => {
@@ -29,7 +30,7 @@ describe('parsers', () => {
   });
 });
 
-describe('createLinuxProcessInfo on the real /proc', () => {
+describe.skipIf(onlyOn('linux', 'reads /proc'))('createLinuxProcessInfo on the real /proc', () => {
   it('describes this process: full name, path, command line, user, start time', async () => {
     const info = createLinuxProcessInfo();
     const owner = (await info.lookup([process.pid])).get(process.pid);
@@ -44,7 +45,7 @@ describe('createLinuxProcessInfo on the real /proc', () => {
   });
 });
 
-describe('createLinuxProcessInfo cache (fake /proc)', () => {
+describe.skipIf(onlyOn(POSIX, 'a fake /proc with exe links (POSIX symbolic links)'))('createLinuxProcessInfo cache (fake /proc)', () => {
   let root = '';
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
@@ -126,7 +127,7 @@ describe('createSiProcessInfo (macOS/Windows)', () => {
 });
 
 // node started through a symlink named with spaces: argv[0] and comm carry that name.
-describe('a process named with a space', () => {
+describe.skipIf(onlyOn('linux', 'reads /proc'))('a process named with a space', () => {
   it('is named in full from /proc (not the 15-character comm)', async () => {
     const { spawn } = await import('node:child_process');
     const dir = mkdtempSync(join(tmpdir(), 'pw-named-'));
