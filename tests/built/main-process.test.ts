@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NOTIFY_LIMITS } from '../../src/shared/notify-policy';
 import { IPC_CHANNEL } from '../../src/shared/portwatch-rpc';
 import { trayIconFile } from '../../src/main/core/tray-presenter';
 
@@ -94,7 +95,11 @@ describe('built main process under a fake Electron', () => {
   });
 
   it('notifies about the new listener and flags it in the tray until the window is focused', () => {
-    expect(run.notifications).toContainEqual({ title: `New listener on TCP 127.0.0.1:${run.port}`, body: `node started listening on TCP 127.0.0.1:${run.port}.`, silent: false });
+    const ours = { title: `New listener on TCP 127.0.0.1:${run.port}`, body: `node started listening on TCP 127.0.0.1:${run.port}.`, silent: false };
+    // Other test files open listeners at the same time: when they used up the per-kind limit first,
+    // ours is rightly held back (the tray still flags it, below).
+    const others = run.notifications.filter((n) => n.title.startsWith('New listener on ') && n.title !== ours.title);
+    if (others.length < NOTIFY_LIMITS.perKindMax) expect(run.notifications).toContainEqual(ours);
     expect(run.trayIconWhileAway).toBe(resolve('resources/tray', trayIconFile(process.platform, 'attention')));
     expect(run.trayIconAfterFocus).toBe(resolve('resources/tray', trayIconFile(process.platform, 'normal')));
   });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readProcNetTables, scanSocketOwners } from '../../../src/main/node/linux-proc';
 import { SocketOwnerScanner } from '../../../src/main/node/socket-owners';
+import { onlyOn, POSIX } from '../../support/platform';
 
 /** mulberry32: a tiny seeded generator, so a failing sequence can be replayed from its seed. */
 function random(seed: number): () => number {
@@ -135,7 +136,7 @@ afterEach(() => {
   fake = null;
 });
 
-describe('SocketOwnerScanner on a fake /proc under churn', () => {
+describe.skipIf(onlyOn(POSIX, 'a fake /proc made of symlinks'))('SocketOwnerScanner on a fake /proc under churn', () => {
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('equals a full walk after every step without dup2 (seed %i)', (seed) => {
     const proc = (fake = new FakeProc());
     const next = random(seed);
@@ -271,7 +272,7 @@ describe('SocketOwnerScanner on a fake /proc under churn', () => {
   });
 });
 
-describe.skipIf(process.platform !== 'linux')('SocketOwnerScanner on the real /proc', () => {
+describe.skipIf(onlyOn('linux', 'reads /proc'))('SocketOwnerScanner on the real /proc', () => {
   it('equals a full walk while real loopback connections open and close', async () => {
     const server: Server = createServer((socket) => socket.on('error', () => undefined));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
