@@ -3,7 +3,7 @@
  * contract's schemas; a corrupt or invalid file is moved aside (kept for the user, never deleted)
  * and the defaults load, with a notice saying so.
  */
-import { mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as v from 'valibot';
 import type { LoadedState, PersistedState, SettingsStore } from '../core/settings-store';
@@ -11,6 +11,7 @@ import { DEFAULT_SETTINGS } from '../../shared/defaults';
 import { validateProbeList } from '../../shared/probes';
 import { settingsSchema, validate } from '../../shared/schemas';
 import { WriteError, writeFileAtomic } from './atomic-write';
+import { FILE_REASONS, errorCode, moveAside } from './move-aside';
 
 /** The file name inside the configuration folder. */
 export const SETTINGS_FILE_NAME = 'settings.json';
@@ -45,29 +46,8 @@ export function validateState(input: unknown): { ok: true; value: PersistedState
   return { ok: true, value: { version: 1, settings: settings.value, probes: probes.value, windowBounds: bounds.value } };
 }
 
-function codeOf(error: unknown): string | null {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : null;
-}
-
-const READ_REASONS: Record<string, string> = {
-  EACCES: 'permission denied',
-  EPERM: 'the operation is not permitted',
-  EBUSY: 'the file is busy (open in another program?)',
-  EISDIR: 'the path is a folder',
-  ENOTDIR: 'a part of the path is not a folder',
-};
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** A timestamp that is safe in a file name on every OS (no colons). */
-function stamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/[:.]/g, '-');
-}
+const READ_REASONS = FILE_REASONS;
+const codeOf = errorCode;
 
 /** Options of {@link JsonSettingsStore}. */
 export interface JsonSettingsStoreOptions {
@@ -137,28 +117,17 @@ export class JsonSettingsStore implements SettingsStore {
     await writeFileAtomic(this.file, `${JSON.stringify(checked.value, null, 2)}\n`, { mode: 0o600 });
   }
 
-  private async moveAside(): Promise<{ ok: true; path: string } | { ok: false; error: string }> {
-    const base = `${this.file}.corrupt-${stamp(this.now())}`;
-    for (let n = 0; n < 100; n += 1) {
-      const target = n === 0 ? base : `${base}-${n}`;
-      // Never overwrite an earlier moved-aside file.
-      if (await exists(target)) continue;
-      try {
-        await rename(this.file, target);
-        return { ok: true, path: target };
-      } catch (error) {
-        const code = codeOf(error);
-        return { ok: false, error: (code !== null ? READ_REASONS[code] : undefined) ?? (error instanceof Error ? error.message : String(error)) };
-      }
-    }
-    return { ok: false, error: 'too many moved-aside files' };
+  private moveAside(): Promise<{ ok: true; path: string } | { ok: false; error: string }> {
+    return moveAside(this.file, this.now());
   }
 }
 
 /** Environment variables {@link defaultConfigDir} reads. */
 export interface ConfigEnv {
   XDG_CONFIG_HOME?: string;
+  XDG_DATA_HOME?: string;
   APPDATA?: string;
+  LOCALAPPDATA?: string;
 }
 
 /**
@@ -175,5 +144,23 @@ export function defaultConfigDir(platform: NodeJS.Platform, env: ConfigEnv, home
   if (platform === 'darwin') return path.posix.join(homedir, 'Library', 'Application Support', 'Portwatch');
   const xdg = env.XDG_CONFIG_HOME;
   const base = xdg !== undefined && path.posix.isAbsolute(xdg) ? xdg : path.posix.join(homedir, '.config');
+  return path.posix.join(base, 'portwatch');
+}
+
+/**
+ * The OS convention for the data folder (the journal lives there), pure over its inputs:
+ * `%LOCALAPPDATA%\\Portwatch` on Windows (machine-local, not roaming: the journal describes this
+ * machine), `~/Library/Application Support/Portwatch` on macOS, `$XDG_DATA_HOME/portwatch` (else
+ * `~/.local/share/portwatch`) elsewhere. Relative variables are ignored, as the XDG spec says.
+ */
+export function defaultDataDir(platform: NodeJS.Platform, env: ConfigEnv, homedir: string): string {
+  if (platform === 'win32') {
+    const local = env.LOCALAPPDATA;
+    const base = local !== undefined && path.win32.isAbsolute(local) ? local : path.win32.join(homedir, 'AppData', 'Local');
+    return path.win32.join(base, 'Portwatch');
+  }
+  if (platform === 'darwin') return defaultConfigDir(platform, env, homedir);
+  const xdg = env.XDG_DATA_HOME;
+  const base = xdg !== undefined && path.posix.isAbsolute(xdg) ? xdg : path.posix.join(homedir, '.local', 'share');
   return path.posix.join(base, 'portwatch');
 }
