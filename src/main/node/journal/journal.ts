@@ -206,6 +206,12 @@ export class NodeJournal implements JournalSink {
     if (this.closed) return;
     if (!this.recorder.isPaused) this.write(this.recorder.flush(this.now()));
     this.closed = true;
+    try {
+      // Leaves the main file complete on its own (the log empty), whatever happens to it next.
+      this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Another reader holds the log: SQLite checkpoints on a later open.
+    }
     this.db.close();
   }
 
