@@ -21,14 +21,14 @@
 //
 //   node scripts/bench-collector.mjs [--pairs 1000,10000] [--runs 5]
 // CPU counts every thread of this process plus waited-for child processes (/proc/self/stat).
-import { exec, fork } from 'node:child_process';
+import { exec } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bundleForBench, median } from './bench-lib.mjs';
+import { startChurner } from './churner.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = join(dirname(SELF), '..');
@@ -241,14 +241,6 @@ async function steadyCpu(ms, work) {
   return cpu() / (performance.now() - t0);
 }
 
-function startChurner(rate) {
-  return new Promise((resolve, reject) => {
-    const child = fork(SELF, ['--role=churner', String(rate)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('message', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`churner exited (${code})`)));
-  });
-}
-
 function summaryTable(results) {
   const lines = [
     '| pairs | rows | poll CPU vs `ss -tuanp` | poll CPU vs si.networkConnections() | poll wall vs ss | host loop p99 (vs si on the thread; idle thread) | steady 1 Hz | delta / snapshot at 1 % churn (observed churn) | RSS (host+worker added) |',
@@ -262,38 +254,4 @@ function summaryTable(results) {
   return lines.join('\n');
 }
 
-// ---------------------------------------------------------------------------------------------
-// The churner (a child process): holds its own loopback pairs and replaces `rate` of them per second.
-async function churner() {
-  const rate = Number(process.argv[3]);
-  const server = net.createServer((socket) => socket.on('error', () => {}));
-  await new Promise((resolve) => server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, resolve));
-  const { port } = server.address();
-  const live = [];
-  const open = () =>
-    new Promise((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, () => resolve(socket));
-      socket.on('error', () => resolve(null));
-    });
-  const openMany = async (n) => {
-    for (const s of await Promise.all(Array.from({ length: n }, open))) if (s) live.push(s);
-  };
-  await openMany(rate * 3);
-  process.title = 'pw-bench-churner';
-  process.send({ ready: true });
-  const timer = setInterval(() => {
-    // RST, so the table does not fill with TIME_WAIT: each tick closes and opens `rate` pairs.
-    for (const s of live.splice(0, rate)) s.resetAndDestroy();
-    void openMany(rate);
-  }, 1000);
-  process.on('disconnect', () => {
-    clearInterval(timer);
-    for (const s of live) s.resetAndDestroy();
-    server.close();
-    process.exit(0);
-  });
-}
-
-
-if (process.argv[2] === '--role=churner') await churner();
-else await main();
+await main();

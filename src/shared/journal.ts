@@ -175,3 +175,15 @@ export interface JournalFilter {
   /** Remote address or reverse-DNS name contains this (case-insensitive). */
   remote?: string;
 }
+
+/** One process's history over a range (the "history per process" view). */
+export interface ProcessHistory {
+  process: string;
+  range: JournalRange;
+  /** Whom it talked to (hourly counters: the range is widened to whole hours). */
+  talkedTo: TalkedTo[];
+  /** The ports it listened on (listener lifecycles). */
+  listeners: JournalSession[];
+  /** Connections opened in the range. */
+  connections: number;
+}

@@ -15,6 +15,7 @@ import type {
   JournalSession,
   KnownItem,
   KnownKind,
+  ProcessHistory,
   TalkedTo,
 } from '../../../shared/journal';
 import { contactKnownValue, listenerKnownValue } from '../../../shared/journal';
@@ -121,6 +122,25 @@ export class JournalReader {
       [range.from, range.to, ...f.params],
       new SessionDecoder(this.db),
     );
+  }
+
+  /** Listener lifecycles open at any moment of the range (a partial index: a few rows). */
+  listeners(range: JournalRange, filter: JournalFilter = {}): JournalSession[] {
+    const f = this.filterSql(filter);
+    const decoder = new SessionDecoder(this.db);
+    const sql = `SELECT ${SESSION_COLUMNS} FROM sessions WHERE listener = 1 AND opened_at <= ? AND (closed_at IS NULL OR closed_at >= ?)${f.sql} ORDER BY opened_at, id`;
+    return [...this.iterateSessions(sql, [range.to, range.from, ...f.params], decoder)].map((s) => s.session);
+  }
+
+  /**
+   * One process's history over a range, for a "history per process" view: whom it talked to
+   * (hourly counters), the ports it listened on, and its session count. Costs what the process
+   * did in distinct peers and listeners, not in sessions.
+   */
+  processHistory(name: string, range: JournalRange): ProcessHistory {
+    const talkedTo = this.talkedTo(range, { process: name });
+    const listeners = this.listeners(range, { process: name });
+    return { process: name, range, talkedTo, listeners, connections: talkedTo.reduce((n, t) => n + t.sessions, 0) };
   }
 
   /**
