@@ -59,7 +59,7 @@ export const MIGRATIONS: readonly string[] = [
     bytes_sent INTEGER,
     bytes_received INTEGER
   );
-  CREATE INDEX sessions_by_open ON sessions(opened_at, closed_at);
+  CREATE INDEX sessions_by_open ON sessions(opened_at);
   CREATE INDEX sessions_long ON sessions(closed_at, opened_at) WHERE long = 1;
   CREATE INDEX sessions_live ON sessions(opened_at) WHERE closed_at IS NULL;
   CREATE INDEX sessions_by_process ON sessions(process_id, opened_at);
