@@ -5,8 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { JOURNAL_FILE_NAME } from '../main/node/journal/database';
-import { defaultDataDir } from '../main/node/settings-file';
+import { JOURNAL_FILE_NAME, defaultDataDir } from '../main/node/settings-file';
 import { parseMoment } from '../main/core/journal-query';
 import type { JournalFilter } from '../shared/journal';
 import { UsageError } from './main';

@@ -404,6 +404,12 @@ export interface Settings {
     newListener: boolean;
     newlyExposed: boolean;
   };
+  /** Record the connection journal (an SQLite file in the data folder); false pauses it. */
+  journalEnabled: boolean;
+  /** Days of journal history kept, 1–365. */
+  journalRetentionDays: number;
+  /** Size cap of the journal, MB (0 = no cap); the oldest sessions go first. */
+  journalMaxMb: number;
 }
 
 /** Which stretch of history to read. */

@@ -6,14 +6,14 @@ import { exportChunks, EXPORT_FILE_TYPES } from '../../shared/export';
 import { defaultExportName } from '../../shared/export-name';
 import { isLoopback } from '../../shared/net';
 import { createNodeService } from '../../main/node/create-service';
-import { defaultConfigDir } from '../../main/node/settings-file';
+import { JOURNAL_FILE_NAME, defaultConfigDir, defaultDataDir } from '../../main/node/settings-file';
 import { rendererBundleDir, workerBundlePath } from '../../main/node/bundle-paths';
 import type { ServeHandle } from '../serve/server';
 import { startServeServer } from '../serve/server';
 import type { CliIo } from '../main';
 import { parseOptions, registerCommand, UsageError, VERSION } from '../main';
 
-const HELP = `Usage: portwatch serve [--host 127.0.0.1] [--port 0] [--allow-remote] [--config-dir DIR]
+const HELP = `Usage: portwatch serve [--host 127.0.0.1] [--port 0] [--allow-remote] [--config-dir DIR] [--journal FILE]
 
 Serves the Portwatch UI to a browser and prints the URL to open, with its access token:
   http://127.0.0.1:PORT/?token=…
@@ -25,6 +25,9 @@ Options:
   --allow-remote    allow a non-loopback --host (anyone who can reach it and has the token
                     sees every socket and process on this machine)
   --config-dir DIR  where settings.json lives (default: the OS convention, e.g. ~/.config/portwatch)
+  --journal FILE    the connection journal it records (default: journal.db in the data folder, e.g.
+                    ~/.local/share/portwatch, or in --config-dir when that is given); turn it off
+                    or pause it in Settings (journalEnabled)
   -h, --help        show this help
 
 Runs until Ctrl+C (SIGINT) or SIGTERM. Exit codes: 0 stopped, 1 cannot listen or the UI is not
@@ -38,6 +41,7 @@ export async function runServe(args: string[], io: CliIo, ready?: (handle: Serve
     port: { type: 'string', default: '0' },
     'allow-remote': { type: 'boolean', default: false },
     'config-dir': { type: 'string' },
+    journal: { type: 'string' },
   });
   const host = String(values.host);
   const port = Number(values.port);
@@ -49,10 +53,16 @@ export async function runServe(args: string[], io: CliIo, ready?: (handle: Serve
   const renderer = rendererBundleDir();
   if (!existsSync(join(renderer, 'index.html'))) throw new Error(`the built UI is missing at ${renderer} (run npm run build)`);
   const configDir = typeof values['config-dir'] === 'string' ? values['config-dir'] : defaultConfigDir(process.platform, process.env, homedir());
+  // With its own --config-dir, serve keeps its journal there too (a separate profile).
+  const journalFile =
+    typeof values.journal === 'string' && values.journal !== ''
+      ? values.journal
+      : join(typeof values['config-dir'] === 'string' ? configDir : defaultDataDir(process.platform, process.env, homedir()), JOURNAL_FILE_NAME);
 
   const { service, context } = await createNodeService({
     store: { configDir },
     workerPath: workerBundlePath(),
+    journalFile,
     capabilities: { transport: 'websocket', nativeSaveDialog: false, tray: false, platform: process.platform, version: VERSION },
     exporter: async (request) => {
       const params = new URLSearchParams({ format: request.format });

@@ -34,6 +34,9 @@ export interface CollectorOptions {
   closedRetentionMs: number;
   socketSource: Settings['socketSource'];
   reverseDns: boolean;
+  journalEnabled: boolean;
+  journalRetentionDays: number;
+  journalMaxMb: number;
 }
 
 /** What the service needs from the collector (the worker-thread `CollectorHost` implements it). */
@@ -81,6 +84,9 @@ function collectorOptions(settings: Settings): CollectorOptions {
     closedRetentionMs: settings.closedRetentionMs,
     socketSource: settings.socketSource,
     reverseDns: settings.reverseDns,
+    journalEnabled: settings.journalEnabled,
+    journalRetentionDays: settings.journalRetentionDays,
+    journalMaxMb: settings.journalMaxMb,
   };
 }
 

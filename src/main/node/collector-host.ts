@@ -35,6 +35,11 @@ export interface CollectorHostOptions {
   workerPath?: string;
   /** Restart back-off after a crash, ms (default 1 000 doubling to 30 000). */
   restartDelayMs?: { initial: number; max: number };
+  /** The connection journal's file, written by the worker (default none). */
+  journalFile?: string | null;
+  journalEnabled?: boolean;
+  journalRetentionDays?: number;
+  journalMaxMb?: number;
 }
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
@@ -71,6 +76,10 @@ export class CollectorHost {
       paused: options.paused ?? false,
       initialSeq: 0,
       readTimeoutMs: options.readTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS,
+      journalFile: options.journalFile ?? null,
+      journalEnabled: options.journalEnabled ?? DEFAULT_SETTINGS.journalEnabled,
+      journalRetentionDays: options.journalRetentionDays ?? DEFAULT_SETTINGS.journalRetentionDays,
+      journalMaxMb: options.journalMaxMb ?? DEFAULT_SETTINGS.journalMaxMb,
     };
     this.workerPath = options.workerPath ?? defaultWorkerPath();
     this.restartDelay = options.restartDelayMs ?? { initial: 1000, max: 30_000 };

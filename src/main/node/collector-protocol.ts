@@ -16,10 +16,17 @@ export interface CollectorWorkerOptions {
   initialSeq: number;
   /** Time-out of one read of the socket table, ms. */
   readTimeoutMs: number;
+  /** The connection journal's file (null = keep none) and its settings. */
+  journalFile: string | null;
+  journalEnabled: boolean;
+  journalRetentionDays: number;
+  journalMaxMb: number;
 }
 
 /** Options that can change while running. */
-export type CollectorWorkerPatch = Partial<Pick<CollectorWorkerOptions, 'pollIntervalMs' | 'closedRetentionMs' | 'socketSource' | 'reverseDns'>>;
+export type CollectorWorkerPatch = Partial<
+  Pick<CollectorWorkerOptions, 'pollIntervalMs' | 'closedRetentionMs' | 'socketSource' | 'reverseDns' | 'journalEnabled' | 'journalRetentionDays' | 'journalMaxMb'>
+>;
 
 /** Requests and what each resolves to. */
 export interface WorkerRequests {

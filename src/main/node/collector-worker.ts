@@ -9,10 +9,12 @@ import type { PollStatus, SnapshotDelta } from '../../shared/model';
 import { Collector } from '../core/collector';
 import { Poller } from '../core/poller';
 import type { HostNameResolver, SocketSource } from '../core/sources';
+import type { DeltaContext } from '../core/journal-recorder';
 import type { CollectorWorkerOptions, CollectorWorkerPatch, WorkerMessage, WorkerMethod, WorkerRequestMessage } from './collector-protocol';
 import { createInterfaceStatsSource } from './interface-stats';
 import { createReverseDnsResolver } from './reverse-dns';
 import { createSocketSource } from './socket-source';
+import { WorkerJournal } from './journal/worker-journal';
 import { systemClock } from './system-clock';
 
 /** Starts the worker side on `port` (the worker's parentPort). */
@@ -31,6 +33,15 @@ function run(port: NonNullable<typeof parentPort>, options: CollectorWorkerOptio
     initialSeq: options.initialSeq,
   });
   resolver = options.reverseDns ? createResolver() : undefined;
+  const journal = new WorkerJournal(options.journalFile ?? null, {
+    journalEnabled: options.journalEnabled ?? true,
+    journalRetentionDays: options.journalRetentionDays ?? 7,
+    journalMaxMb: options.journalMaxMb ?? 0,
+  });
+  const journalContext: DeltaContext = {
+    rows: () => collector.snapshot().rows,
+    interfaces: () => collector.history({ durationMs: 60_000, maxPoints: 1 }).samples[0]?.interfaces ?? [],
+  };
 
   let pendingDelta: SnapshotDelta | null = null;
   let firstTickDone = false;
@@ -53,9 +64,12 @@ function run(port: NonNullable<typeof parentPort>, options: CollectorWorkerOptio
         post({ type: 'status', status });
         return;
       }
-      // The delta carries the poller's final word (back-off notices, pause state).
-      delta.status = status;
+      // The delta carries the poller's final word (back-off notices, pause state) and the journal's.
+      const journalNotices = journal.notices();
+      delta.status = journalNotices.length === 0 ? status : { ...status, notices: [...status.notices, ...journalNotices] };
       post({ type: 'delta', delta });
+      // After the post: the journal's transaction never delays the delta.
+      journal.delta(delta, journalContext);
       if (!firstTickDone) {
         firstTickDone = true;
         for (const wake of firstTickWaiters.splice(0)) wake();
@@ -84,10 +98,19 @@ function run(port: NonNullable<typeof parentPort>, options: CollectorWorkerOptio
       if (patch.socketSource !== undefined) source = createSocketSource({ kind: patch.socketSource });
       if (patch.reverseDns === true && resolver === undefined) resolver = createResolver();
       if (patch.reverseDns === false) resolver = undefined;
+      const { journalEnabled, journalRetentionDays, journalMaxMb } = patch;
+      if (journalEnabled !== undefined || journalRetentionDays !== undefined || journalMaxMb !== undefined) {
+        journal.update({
+          ...(journalEnabled !== undefined ? { journalEnabled } : {}),
+          ...(journalRetentionDays !== undefined ? { journalRetentionDays } : {}),
+          ...(journalMaxMb !== undefined ? { journalMaxMb } : {}),
+        });
+      }
       return poller.status();
     },
     stop: () => {
       poller.stop();
+      journal.close();
       // Let the reply go out, then let the thread end on its own.
       setImmediate(() => port.close());
       return null;

@@ -147,6 +147,9 @@ export function defaultConfigDir(platform: NodeJS.Platform, env: ConfigEnv, home
   return path.posix.join(base, 'portwatch');
 }
 
+/** The connection journal's file name inside the data folder. */
+export const JOURNAL_FILE_NAME = 'journal.db';
+
 /**
  * The OS convention for the data folder (the journal lives there), pure over its inputs:
  * `%LOCALAPPDATA%\\Portwatch` on Windows (machine-local, not roaming: the journal describes this

@@ -12,7 +12,7 @@
  * For a reader (the CLI): the file must exist and be a journal of a version this build reads;
  * it is never moved, migrated or created, and the connection is `query_only`.
  */
-import { chmodSync, closeSync, lstatSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'libsql';
 import { errorCode, fileReason, moveAside } from '../move-aside';
@@ -23,9 +23,6 @@ export type Db = Database.Database;
 
 /** A prepared statement taking positional parameters. */
 export type Stmt = Database.Statement<unknown[]>;
-
-/** The name of the journal file inside the data folder. */
-export const JOURNAL_FILE_NAME = 'journal.db';
 
 /** A journal that cannot be opened, in words (the path, and what to do). */
 export class JournalOpenError extends Error {}
@@ -221,4 +218,57 @@ export function openJournalForReading(file: string, options: { busyTimeoutMs?: n
     throw new JournalOpenError(`The journal ${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
   }
   return db;
+}
+
+/** True when a process with this pid exists (EPERM: it exists but belongs to someone else). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errorCode(error) === 'EPERM';
+  }
+}
+
+/**
+ * Takes the one-writer lock of a journal: `<file>.lock` holding this process's pid, created
+ * exclusively. A lock left by a process that is gone (killed) is taken over; a live one means
+ * another Portwatch (the desktop app, `serve`) records this journal, and two recorders would
+ * record every socket twice. Resolves to the release function.
+ */
+export function lockJournal(file: string): () => void {
+  const lock = `${file}.lock`;
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return () => {
+        try {
+          if (readFileSync(lock, 'utf8').trim() === String(process.pid)) unlinkSync(lock);
+        } catch {
+          // Already gone.
+        }
+      };
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST') throw new JournalOpenError(`Cannot lock the journal ${file}: ${fileReason(error)}`);
+    }
+    let holder = NaN;
+    try {
+      const info = lstatSync(lock);
+      if (!info.isFile()) throw new JournalOpenError(`The journal lock ${lock} is not a regular file; remove it.`);
+      holder = Number(readFileSync(lock, 'utf8').trim());
+    } catch (error) {
+      if (error instanceof JournalOpenError) throw error;
+    }
+    if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
+      throw new JournalOpenError(`The journal ${file} is being recorded by another Portwatch (pid ${holder}); this one does not record it.`);
+    }
+    // Stale: its process is gone.
+    try {
+      unlinkSync(lock);
+    } catch {
+      // Someone else removed it first: try again.
+    }
+  }
+  throw new JournalOpenError(`Cannot lock the journal ${file}: another process keeps taking the lock.`);
 }

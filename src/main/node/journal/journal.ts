@@ -10,7 +10,7 @@ import { contactKnownValue, listenerKnownValue } from '../../../shared/journal';
 import type { JournalSink } from '../../core/journal-sink';
 import type { DeltaContext, JournalBatch } from '../../core/journal-recorder';
 import { JournalRecorder } from '../../core/journal-recorder';
-import { openJournalForWriting } from './database';
+import { lockJournal, openJournalForWriting } from './database';
 import type { Db } from './database';
 import { JournalReader } from './queries';
 import type { JournalLimits } from './writer';
@@ -56,6 +56,7 @@ export class NodeJournal implements JournalSink {
     private readonly openNotices: string[],
     private readonly openedAt: number,
     private readonly options: NodeJournalOptions,
+    private readonly unlock: () => void,
   ) {
     this.recorder = new JournalRecorder(writer.restore());
     this.limits = limitsOf(options.retentionDays, options.maxMb);
@@ -67,8 +68,14 @@ export class NodeJournal implements JournalSink {
   /** Opens (or creates, or replaces a damaged) journal file; throws a JournalOpenError in words. */
   static async open(options: NodeJournalOptions): Promise<NodeJournal> {
     const now = options.now ?? Date.now;
-    const opened = await openJournalForWriting(options.file, { now });
-    return new NodeJournal(opened.file, opened.db, new JournalWriter(opened.db), opened.notices, now(), options);
+    const unlock = lockJournal(options.file);
+    try {
+      const opened = await openJournalForWriting(options.file, { now });
+      return new NodeJournal(opened.file, opened.db, new JournalWriter(opened.db), opened.notices, now(), options, unlock);
+    } catch (error) {
+      unlock();
+      throw error;
+    }
   }
 
   private now(): number {
@@ -213,6 +220,7 @@ export class NodeJournal implements JournalSink {
       // Another reader holds the log: SQLite checkpoints on a later open.
     }
     this.db.close();
+    this.unlock();
   }
 
   private write(batch: JournalBatch): void {
