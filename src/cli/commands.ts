@@ -9,3 +9,4 @@ import './commands/probe';
 import './commands/serve';
 import './commands/history';
 import './commands/at';
+import './commands/forget';
