@@ -14,11 +14,11 @@
 //
 //   node scripts/bench-journal.mjs [--pairs 1000] [--seconds 60] [--days 7] [--step 5]
 // Needs no build. Loopback only; the synthesized addresses are data in a file, never contacted.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleForBench, median } from './bench-lib.mjs';
+import { bundleForBench, childCpuMs, median } from './bench-lib.mjs';
 import { startChurner } from './churner.mjs';
 import { startLoadgen } from './loadgen.mjs';
 
@@ -48,13 +48,6 @@ async function main() {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** CPU ms of waited-for children so far (utime+stime of children, /proc/self/stat fields 16–17). */
-function childCpuMs() {
-  const rest = readFileSync('/proc/self/stat', 'utf8');
-  const fields = rest.slice(rest.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
 }
 
 function cpuNow() {

@@ -11,3 +11,6 @@ export declare function bundleFile(entry: string): Promise<string>;
 
 /** The median of a list of numbers (the upper one for an even count). */
 export declare function median(values: readonly number[]): number;
+
+/** CPU ms of waited-for children so far (Linux /proc/self/stat). */
+export declare function childCpuMs(): number;

@@ -3,7 +3,7 @@
  * first-seen events and per-minute counts. Plain data (epoch ms, no Dates), like model.ts, so the
  * same shapes can cross the bridge to the UI later.
  */
-import type { Exposure, ForwardInfo, IpFamily, OwnerVisibility, Protocol, ServiceInfo, SocketState } from './model';
+import type { Connection, Exposure, ForwardInfo, InterfaceRate, OwnerVisibility, Protocol, ServiceInfo, SocketState } from './model';
 
 /** An owner as the journal keeps it: no command line (it may hold secrets and it is long). */
 export interface JournalOwner {
@@ -23,14 +23,8 @@ export interface JournalStateSpan {
  * One socket session: one lifetime of a connection key, from the poll that first saw it to the
  * poll that no longer did. A listener's session is its lifecycle.
  */
-export interface JournalSession {
+export interface JournalSession extends Pick<Connection, 'protocol' | 'family' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort'> {
   id: number;
-  protocol: Protocol;
-  family: IpFamily;
-  localAddress: string;
-  localPort: number;
-  remoteAddress: string | null;
-  remotePort: number | null;
   /** True for a listener or an unconnected UDP socket (no peer). */
   listener: boolean;
   openedAt: number;
@@ -107,11 +101,7 @@ export type JournalEvent =
     };
 
 /** Interface throughput over a minute (mean of the polls' rates; null when unknown). */
-export interface JournalInterfaceRate {
-  name: string;
-  rxBytesPerSec: number | null;
-  txBytesPerSec: number | null;
-}
+export type JournalInterfaceRate = InterfaceRate;
 
 /** Counts of one minute, or of a bucket of minutes when downsampled (means per poll). */
 export interface JournalMinute {

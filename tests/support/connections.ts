@@ -1,6 +1,6 @@
 /** Builders for model values in tests. */
 import { connectionKey } from '../../src/shared/key';
-import type { Aggregates, Connection, Counters, PollStatus } from '../../src/shared/model';
+import type { Aggregates, Connection, Counters, PollStatus, SnapshotDelta } from '../../src/shared/model';
 
 /** A connection with sensible defaults; the key is derived unless given. */
 export function makeConnection(partial: Partial<Connection> = {}): Connection {
@@ -51,5 +51,20 @@ export function okStatus(partial: Partial<PollStatus> = {}): PollStatus {
     source: 'fake',
     notices: [],
     ...partial,
+  };
+}
+
+/** A delta of one poll at `at` with nothing in it but what `parts` gives (status ok). */
+export function makeDelta(at: number, parts: Partial<SnapshotDelta> = {}): SnapshotDelta {
+  return {
+    seq: 1,
+    capturedAt: at,
+    added: [],
+    changed: [],
+    removedKeys: [],
+    aggregates: emptyAggregates(),
+    counters: { total: 0, established: 0, listening: 0, udp: 0, newLastMinute: 0, closedLastMinute: 0 },
+    status: okStatus({ polledAt: at }),
+    ...parts,
   };
 }

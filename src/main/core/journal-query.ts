@@ -5,6 +5,7 @@
 import type { SocketState } from '../../shared/model';
 import type { JournalInterfaceRate, JournalMinute } from '../../shared/journal';
 import { MINUTE_MS } from './journal-recorder';
+import { meanRates } from './history';
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -81,7 +82,7 @@ export function bucketWidth(from: number, to: number, maxPoints: number): number
  */
 export function mergeMinutes(rows: Iterable<StoredMinute>, from: number, widthMs: number): JournalMinute[] {
   const out: JournalMinute[] = [];
-  let bucket: { at: number; minutes: number; polls: number; failed: number; ok: number; opened: number; closed: number; sums: Map<string, number>; rates: Map<string, RateAcc> } | null =
+  let bucket: { at: number; minutes: number; polls: number; failed: number; ok: number; opened: number; closed: number; sums: Map<string, number>; rates: JournalInterfaceRate[][] } | null =
     null;
   const flush = (): void => {
     if (bucket === null) return;
@@ -95,14 +96,14 @@ export function mergeMinutes(rows: Iterable<StoredMinute>, from: number, widthMs
       opened: bucket.opened,
       closed: bucket.closed,
       byState,
-      interfaces: [...bucket.rates].map(([name, a]) => ({ name, rxBytesPerSec: a.rxN === 0 ? null : a.rx / a.rxN, txBytesPerSec: a.txN === 0 ? null : a.tx / a.txN })),
+      interfaces: meanRates(bucket.rates),
     });
   };
   for (const row of rows) {
     const at = from + Math.floor((row.minute - from) / widthMs) * widthMs;
     if (bucket === null || bucket.at !== at) {
       flush();
-      bucket = { at, minutes: 0, polls: 0, failed: 0, ok: 0, opened: 0, closed: 0, sums: new Map(), rates: new Map() };
+      bucket = { at, minutes: 0, polls: 0, failed: 0, ok: 0, opened: 0, closed: 0, sums: new Map(), rates: [] };
     }
     bucket.minutes += 1;
     bucket.polls += row.polls;
@@ -111,29 +112,8 @@ export function mergeMinutes(rows: Iterable<StoredMinute>, from: number, widthMs
     bucket.opened += row.opened;
     bucket.closed += row.closed;
     for (const [state, n] of Object.entries(row.stateSums)) bucket.sums.set(state, (bucket.sums.get(state) ?? 0) + (n ?? 0));
-    for (const rate of row.interfaces) {
-      let a = bucket.rates.get(rate.name);
-      if (a === undefined) {
-        a = { rx: 0, rxN: 0, tx: 0, txN: 0 };
-        bucket.rates.set(rate.name, a);
-      }
-      if (rate.rxBytesPerSec !== null) {
-        a.rx += rate.rxBytesPerSec;
-        a.rxN += 1;
-      }
-      if (rate.txBytesPerSec !== null) {
-        a.tx += rate.txBytesPerSec;
-        a.txN += 1;
-      }
-    }
+    bucket.rates.push(row.interfaces);
   }
   flush();
   return out;
-}
-
-interface RateAcc {
-  rx: number;
-  rxN: number;
-  tx: number;
-  txN: number;
 }

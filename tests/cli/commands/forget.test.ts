@@ -2,28 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SnapshotDelta } from '../../../src/shared/model';
 import { NodeJournal } from '../../../src/main/node/journal/journal';
 import { runCliCaptured } from '../../support/cli';
-import { emptyAggregates, makeConnection, okStatus } from '../../support/connections';
+import { makeConnection, makeDelta } from '../../support/connections';
 
 const T = Date.UTC(2026, 0, 1, 10);
 let dir: string;
 let file: string;
 
-function delta(at: number, parts: Partial<SnapshotDelta> = {}): SnapshotDelta {
-  return {
-    seq: 1,
-    capturedAt: at,
-    added: [],
-    changed: [],
-    removedKeys: [],
-    aggregates: emptyAggregates(),
-    counters: { total: 0, established: 0, listening: 0, udp: 0, newLastMinute: 0, closedLastMinute: 0 },
-    status: okStatus({ polledAt: at }),
-    ...parts,
-  };
-}
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pw-forget-'));
@@ -31,9 +17,9 @@ beforeEach(async () => {
   const journal = await NodeJournal.open({ file, now: () => T });
   const early = makeConnection({ localPort: 1000, remoteAddress: '127.0.0.1', remotePort: 1, state: 'ESTABLISHED' });
   const late = makeConnection({ localPort: 2000, remoteAddress: '127.0.0.1', remotePort: 2, state: 'ESTABLISHED' });
-  journal.delta(delta(T), { rows: () => [early] });
-  journal.delta(delta(T + 60_000, { removedKeys: [early.key] }), { rows: () => [] });
-  journal.delta(delta(T + 7_200_000, { added: [late] }), { rows: () => [late] });
+  journal.delta(makeDelta(T), { rows: () => [early] });
+  journal.delta(makeDelta(T + 60_000, { removedKeys: [early.key] }), { rows: () => [] });
+  journal.delta(makeDelta(T + 7_200_000, { added: [late] }), { rows: () => [late] });
   journal.close();
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,30 +2,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Connection, SnapshotDelta } from '../../../src/shared/model';
+import type { Connection } from '../../../src/shared/model';
 import { NodeJournal } from '../../../src/main/node/journal/journal';
 import { localTime, tableChunks } from '../../../src/cli/journal-output';
 import { parseHistoryArgs } from '../../../src/cli/commands/history';
 import { runCliCaptured } from '../../support/cli';
-import { emptyAggregates, makeConnection, okStatus } from '../../support/connections';
+import { makeConnection, makeDelta } from '../../support/connections';
 
 const T = Date.UTC(2026, 0, 1, 10, 0, 0);
 let dir: string;
 let file: string;
 
-function delta(at: number, parts: Partial<SnapshotDelta>): SnapshotDelta {
-  return {
-    seq: 1,
-    capturedAt: at,
-    added: [],
-    changed: [],
-    removedKeys: [],
-    aggregates: { ...emptyAggregates(), byState: { LISTEN: 1 } },
-    counters: { total: 0, established: 0, listening: 0, udp: 0, newLastMinute: 0, closedLastMinute: 0 },
-    status: okStatus({ polledAt: at }),
-    ...parts,
-  };
-}
 
 const listener = makeConnection({ localPort: 8080, inode: 3, exposure: 'loopback', owners: [{ pid: 11, name: 'server', user: 'me' }] });
 const evil = makeConnection({
@@ -42,12 +29,12 @@ beforeAll(async () => {
   file = join(dir, 'journal.db');
   const clock = { t: T };
   const journal = await NodeJournal.open({ file, now: () => clock.t });
-  journal.delta(delta(T, {}), { rows: (): Connection[] => [listener] });
-  journal.delta(delta(T + 1000, { added: [evil] }), { rows: () => [listener, evil] });
-  journal.delta(delta(T + 2000, { changed: [{ ...evil, state: 'TIME_WAIT', change: 'changed' }] }), { rows: () => [listener, evil] });
-  journal.delta(delta(T + 5000, { changed: [{ ...evil, change: 'closed' }] }), { rows: () => [listener] });
+  journal.delta(makeDelta(T, {}), { rows: (): Connection[] => [listener] });
+  journal.delta(makeDelta(T + 1000, { added: [evil] }), { rows: () => [listener, evil] });
+  journal.delta(makeDelta(T + 2000, { changed: [{ ...evil, state: 'TIME_WAIT', change: 'changed' }] }), { rows: () => [listener, evil] });
+  journal.delta(makeDelta(T + 5000, { changed: [{ ...evil, change: 'closed' }] }), { rows: () => [listener] });
   clock.t = T + 6000;
-  journal.delta(delta(T + 6000, {}), { rows: () => [listener] });
+  journal.delta(makeDelta(T + 6000, {}), { rows: () => [listener] });
   journal.close();
 });
 

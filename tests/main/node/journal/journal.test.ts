@@ -12,7 +12,7 @@ import { JournalReader } from '../../../../src/main/node/journal/queries';
 import { openJournalForReading } from '../../../../src/main/node/journal/database';
 import { createSocketSource } from '../../../../src/main/node/socket-source';
 import { systemClock } from '../../../../src/main/node/system-clock';
-import { emptyAggregates, makeConnection, okStatus } from '../../../support/connections';
+import { makeConnection, makeDelta } from '../../../support/connections';
 import { openLoopbackListener } from '../../../support/loopback';
 import type { LoopbackListener } from '../../../support/loopback';
 
@@ -146,19 +146,6 @@ describe('NodeJournal on real loopback sockets', () => {
   });
 });
 
-function fakeDelta(at: number, parts: Partial<SnapshotDelta>): SnapshotDelta {
-  return {
-    seq: 1,
-    capturedAt: at,
-    added: [],
-    changed: [],
-    removedKeys: [],
-    aggregates: { ...emptyAggregates(), byState: { ESTABLISHED: 1 } },
-    counters: { total: 0, established: 0, listening: 0, udp: 0, newLastMinute: 0, closedLastMinute: 0 },
-    status: okStatus({ polledAt: at }),
-    ...parts,
-  };
-}
 
 function conn(port: number, name = 'app', remote = '127.0.0.2'): Connection {
   return makeConnection({ localPort: port, remoteAddress: remote, remotePort: 443, state: 'ESTABLISHED', owners: [{ pid: 99, name }] });
@@ -174,16 +161,16 @@ describe('NodeJournal retention, privacy and known marks', () => {
     const clock = { t: Date.UTC(2026, 0, 1) };
     const journal = await journalAt(clock, { retentionDays: 7, cleanupEveryMs: 0 });
     const old = conn(1000);
-    journal.delta(fakeDelta(clock.t, { added: [] }), { rows: () => [old] });
+    journal.delta(makeDelta(clock.t, { added: [] }), { rows: () => [old] });
     journal.probe({ probeId: 'p', kind: 'tcp', at: clock.t, outcome: 'open', ok: true, latencyMs: 1, message: 'open', health: 'up', transition: null });
     clock.t += 60_000;
-    journal.delta(fakeDelta(clock.t, { changed: [{ ...old, change: 'closed' }] }), { rows: () => [] });
+    journal.delta(makeDelta(clock.t, { changed: [{ ...old, change: 'closed' }] }), { rows: () => [] });
     const start = clock.t;
     clock.t += 8 * DAY_MS;
     const recent = conn(2000);
-    journal.delta(fakeDelta(clock.t, { added: [recent] }), { rows: () => [recent] });
+    journal.delta(makeDelta(clock.t, { added: [recent] }), { rows: () => [recent] });
     clock.t += 61_000;
-    journal.delta(fakeDelta(clock.t, {}), { rows: () => [recent] });
+    journal.delta(makeDelta(clock.t, {}), { rows: () => [recent] });
     const reader = journal.reader;
     const ports = [...reader.sessions({ from: 0, to: clock.t })].map((s) => s.session.localPort);
     expect(ports).toEqual([2000]);
@@ -197,20 +184,20 @@ describe('NodeJournal retention, privacy and known marks', () => {
   it('the size cap deletes the oldest closed sessions first', async () => {
     const clock = { t: Date.UTC(2026, 0, 1) };
     const journal = await journalAt(clock, { maxMb: 1, cleanupEveryMs: 60_000, cleanupRows: 500 });
-    journal.delta(fakeDelta(clock.t, {}), { rows: () => [] });
+    journal.delta(makeDelta(clock.t, {}), { rows: () => [] });
     let port = 1;
     // ~3 MB of sessions, opened and closed in batches of 200.
     for (let batch = 0; batch < 60; batch += 1) {
       const rows = Array.from({ length: 200 }, () => makeConnection({ localPort: port++ % 65535, localAddress: `127.0.${batch}.${port % 250}`, remoteAddress: '127.0.0.9', remotePort: 1, state: 'ESTABLISHED', owners: [{ pid: 1, name: `p${'x'.repeat(100)}` }] }));
       clock.t += 1000;
-      journal.delta(fakeDelta(clock.t, { added: rows }), { rows: () => rows });
+      journal.delta(makeDelta(clock.t, { added: rows }), { rows: () => rows });
       clock.t += 1000;
-      journal.delta(fakeDelta(clock.t, { removedKeys: rows.map((r) => r.key) }), { rows: () => [] });
+      journal.delta(makeDelta(clock.t, { removedKeys: rows.map((r) => r.key) }), { rows: () => [] });
     }
     const sessionsBefore = journal.reader.stats().sessions;
     for (let i = 0; i < 200 && journal.usedBytes() > 1024 * 1024; i += 1) {
       clock.t += 1000;
-      journal.delta(fakeDelta(clock.t, {}), { rows: () => [] });
+      journal.delta(makeDelta(clock.t, {}), { rows: () => [] });
     }
     expect(journal.usedBytes()).toBeLessThanOrEqual(1024 * 1024);
     const left = [...journal.reader.sessions({ from: 0, to: clock.t })].map((s) => s.session.id);
@@ -225,17 +212,17 @@ describe('NodeJournal retention, privacy and known marks', () => {
     const clock = { t: Date.UTC(2026, 0, 1) };
     const journal = await journalAt(clock);
     const a = conn(1);
-    journal.delta(fakeDelta(clock.t, {}), { rows: () => [a] });
+    journal.delta(makeDelta(clock.t, {}), { rows: () => [a] });
     clock.t += 10_000;
     journal.pause();
     expect(journal.paused).toBe(true);
     const b = conn(2);
-    journal.delta(fakeDelta(clock.t + 1000, { added: [b] }), { rows: () => [a, b] });
+    journal.delta(makeDelta(clock.t + 1000, { added: [b] }), { rows: () => [a, b] });
     expect([...journal.reader.sessions({ from: 0, to: clock.t + 5000 })].map((s) => s.session.localPort)).toEqual([1]);
     clock.t += 3_600_000;
     journal.resume();
     const c = conn(3);
-    journal.delta(fakeDelta(clock.t, {}), { rows: () => [a, c] });
+    journal.delta(makeDelta(clock.t, {}), { rows: () => [a, c] });
     expect(journal.reader.runs()).toHaveLength(2);
     // Nothing is claimed for the paused stretch.
     expect(journal.reader.coverage(clock.t - 1_800_000).recorded).toBe(false);
@@ -245,7 +232,7 @@ describe('NodeJournal retention, privacy and known marks', () => {
     expect([...journal.reader.sessions({ from: 0, to: clock.t })].map((s) => s.session.localPort)).toEqual([3]);
     expect(journal.reader.runs().every((r) => r.from > Date.UTC(2026, 0, 1) + 1_800_000)).toBe(true);
     clock.t += 1000;
-    journal.delta(fakeDelta(clock.t, {}), { rows: () => [a, c] });
+    journal.delta(makeDelta(clock.t, {}), { rows: () => [a, c] });
     await journal.forget();
     expect(journal.reader.stats().sessions).toBe(0);
     expect(journal.reader.runs()).toEqual([]);
@@ -257,13 +244,13 @@ describe('NodeJournal retention, privacy and known marks', () => {
     const journal = await journalAt(clock);
     const listener = makeConnection({ localPort: 8080, inode: 5 });
     const talk = conn(5000, 'firefox', '127.0.0.3');
-    journal.delta(fakeDelta(clock.t, {}), { rows: () => [listener, talk] });
+    journal.delta(makeDelta(clock.t, {}), { rows: () => [listener, talk] });
     expect(journal.markKnown()).toBe(2);
     expect(journal.reader.known().map((k) => k.value)).toEqual(['firefox→127.0.0.3', 'tcp/8080']);
     clock.t += 1000;
     const newListener = makeConnection({ localPort: 9090, inode: 6, owners: [{ pid: 7, name: 'nc' }] });
     const newTalk = conn(5001, 'firefox', '127.0.0.4');
-    journal.delta(fakeDelta(clock.t, { added: [newListener, newTalk] }), { rows: () => [listener, talk, newListener, newTalk] });
+    journal.delta(makeDelta(clock.t, { added: [newListener, newTalk] }), { rows: () => [listener, talk, newListener, newTalk] });
     const range = { from: clock.t - 10_000, to: clock.t };
     expect(journal.reader.events(range).map((e) => (e.kind === 'new-listener' ? `listen ${e.port} ${e.process}` : `contact ${e.process} ${e.remoteAddress}`))).toEqual([
       'contact firefox 127.0.0.4',
@@ -280,7 +267,7 @@ describe('journal file safety', () => {
   it('a damaged file is moved aside with a notice and a new journal starts', async () => {
     const clock = { t: Date.UTC(2026, 0, 1) };
     let journal = await journalAt(clock);
-    journal.delta(fakeDelta(clock.t, {}), { rows: () => [conn(1)] });
+    journal.delta(makeDelta(clock.t, {}), { rows: () => [conn(1)] });
     journal.close();
     writeFileSync(file, Buffer.alloc(16_384, 0x5a));
     journal = await journalAt(clock);
@@ -291,7 +278,7 @@ describe('journal file safety', () => {
     const aside = 'journal.db.corrupt-2026-01-01T00-00-00-000Z';
     expect(readdirSync(dir).filter((f) => f.includes('.corrupt-')).sort()).toEqual([aside, `${aside}-shm`, `${aside}-wal`]);
     expect(journal.reader.stats().sessions).toBe(0);
-    journal.delta(fakeDelta(clock.t + 1000, {}), { rows: () => [conn(2)] });
+    journal.delta(makeDelta(clock.t + 1000, {}), { rows: () => [conn(2)] });
     expect(journal.reader.stats().sessions).toBe(1);
     // The notice stays a while, then goes.
     clock.t += 11 * 60_000;

@@ -2,11 +2,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SnapshotDelta } from '../../../../src/shared/model';
 import { WorkerJournal } from '../../../../src/main/node/journal/worker-journal';
 import { NodeJournal } from '../../../../src/main/node/journal/journal';
 import { lockJournal } from '../../../../src/main/node/journal/database';
-import { emptyAggregates, makeConnection, okStatus } from '../../../support/connections';
+import { makeConnection, makeDelta } from '../../../support/connections';
 
 let dir: string;
 let file: string;
@@ -16,18 +15,6 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function delta(at: number): SnapshotDelta {
-  return {
-    seq: 1,
-    capturedAt: at,
-    added: [],
-    changed: [],
-    removedKeys: [],
-    aggregates: emptyAggregates(),
-    counters: { total: 0, established: 0, listening: 0, udp: 0, newLastMinute: 0, closedLastMinute: 0 },
-    status: okStatus({ polledAt: at }),
-  };
-}
 
 const on = { journalEnabled: true, journalRetentionDays: 7, journalMaxMb: 0 };
 
@@ -35,11 +22,11 @@ describe('WorkerJournal', () => {
   it('creates nothing while off; turned on, it opens the file and records from the next poll', async () => {
     const j = new WorkerJournal(file, { ...on, journalEnabled: false });
     await j.ready();
-    j.delta(delta(Date.now()), { rows: () => [makeConnection()] });
+    j.delta(makeDelta(Date.now()), { rows: () => [makeConnection()] });
     expect(existsSync(file)).toBe(false);
     j.update({ journalEnabled: true });
     await j.ready();
-    j.delta(delta(Date.now()), { rows: () => [makeConnection()] });
+    j.delta(makeDelta(Date.now()), { rows: () => [makeConnection()] });
     j.close();
     const check = await NodeJournal.open({ file });
     expect(check.reader.stats().sessions).toBe(1);
@@ -50,9 +37,9 @@ describe('WorkerJournal', () => {
     const j = new WorkerJournal(file, on);
     await j.ready();
     const t = Date.now();
-    j.delta(delta(t), { rows: () => [makeConnection()] });
+    j.delta(makeDelta(t), { rows: () => [makeConnection()] });
     j.update({ journalEnabled: false });
-    j.delta(delta(t + 1000), { rows: () => [makeConnection(), makeConnection({ localPort: 1 })] });
+    j.delta(makeDelta(t + 1000), { rows: () => [makeConnection(), makeConnection({ localPort: 1 })] });
     expect(j.notices()).toEqual([]);
     j.close();
     const check = await NodeJournal.open({ file });
@@ -65,7 +52,7 @@ describe('WorkerJournal', () => {
     writeFileSync(join(dir, 'data'), 'a file where the folder should be');
     const j = new WorkerJournal(file, on);
     await j.ready();
-    j.delta(delta(Date.now()), { rows: () => [makeConnection()] });
+    j.delta(makeDelta(Date.now()), { rows: () => [makeConnection()] });
     expect(j.notices()).toEqual([expect.stringMatching(/^The connection journal is off: Cannot (lock|create) the journal .*journal\.db: /)]);
     j.update({ journalEnabled: false });
     expect(j.notices()).toEqual([]);
