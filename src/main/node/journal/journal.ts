@@ -5,7 +5,7 @@
  * becomes a notice, and the next poll starts over from what the file holds.
  */
 import type { ProbeResult, SnapshotDelta } from '../../../shared/model';
-import type { JournalRange } from '../../../shared/journal';
+import type { JournalInfo, JournalRange } from '../../../shared/journal';
 import { contactKnownValue, listenerKnownValue } from '../../../shared/journal';
 import type { JournalSink } from '../../core/journal-sink';
 import type { DeltaContext, JournalBatch } from '../../core/journal-recorder';
@@ -206,6 +206,12 @@ export class NodeJournal implements JournalSink {
   /** Bytes of data in the file. */
   usedBytes(): number {
     return this.writer.usedBytes();
+  }
+
+  /** The file, its size and what it holds (for a Settings page). */
+  info(): JournalInfo {
+    const stats = this.reader.stats();
+    return { file: this.file, sizeBytes: this.usedBytes(), sessions: stats.sessions, oldest: stats.oldest, newest: stats.newest, runs: this.reader.runs() };
   }
 
   /** Flushes the current minute and closes the file. */

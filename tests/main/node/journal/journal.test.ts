@@ -142,6 +142,13 @@ describe('NodeJournal on real loopback sockets', () => {
     const gone = all.find((s) => s.session.localPort === clientPort);
     expect(gone?.session).toMatchObject({ closedUnseen: true });
     expect(journal.reader.runs()).toHaveLength(2);
+    const info = journal.info();
+    // Every socket of the machine is in it, ours among them.
+    expect(info.file).toBe(file);
+    expect(info.sessions).toBeGreaterThanOrEqual(3);
+    expect(info.oldest).toBeLessThanOrEqual(first[0]?.session.openedAt ?? 0);
+    expect(info.runs).toEqual(journal.reader.runs());
+    expect(info.sizeBytes).toBeGreaterThan(0);
     journal.close();
   });
 });
