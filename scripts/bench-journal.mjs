@@ -12,9 +12,11 @@
 //           process talking to 200 hosts): "as of" a moment (every row read and decoded) and one
 //           process's history (talked-to list + listener lifecycles), medians of several
 //
-//   node scripts/bench-journal.mjs [--pairs 1000] [--seconds 60] [--days 7] [--step 5]
+//   node scripts/bench-journal.mjs [--pairs 1000] [--seconds 60] [--days 7] [--step 5] [--week FILE]
+// --week FILE keeps the synthesized journal there and, when it exists, queries it without writing
+// a new one (to compare query plans without 15 minutes of synthesis each time).
 // Needs no build. Loopback only; the synthesized addresses are data in a file, never contacted.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,7 +28,13 @@ const DAY = 86_400_000;
 
 async function main() {
   const { values } = parseArgs({
-    options: { pairs: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '60' }, days: { type: 'string', default: '7' }, step: { type: 'string', default: '5' } },
+    options: {
+      pairs: { type: 'string', default: '1000' },
+      seconds: { type: 'string', default: '60' },
+      days: { type: 'string', default: '7' },
+      step: { type: 'string', default: '5' },
+      week: { type: 'string' },
+    },
   });
   const PAIRS = Number(values.pairs);
   const SECONDS = Number(values.seconds);
@@ -40,10 +48,11 @@ async function main() {
   const lib = await bundleForBench('scripts/bench-journal-entry.mjs');
   const dir = mkdtempSync(join(tmpdir(), 'pw-bench-journal-'));
   try {
-    const live = await liveCost(lib, dir, PAIRS, SECONDS);
-    const week = await synthesize(lib, dir, PAIRS, DAYS, STEP);
+    const weekFile = values.week ?? join(dir, 'week.db');
+    const live = values.week !== undefined && existsSync(weekFile) ? null : await liveCost(lib, dir, PAIRS, SECONDS);
+    const week = await synthesize(lib, weekFile, PAIRS, DAYS, STEP);
     const report = { pairs: PAIRS, seconds: SECONDS, days: DAYS, step: STEP, load: loadavg(), live, week };
-    console.log('\n' + summary(report));
+    if (live !== null) console.log('\n' + summary(report));
     console.log(JSON.stringify(report));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -123,11 +132,17 @@ async function liveCost(lib, dir, pairs, seconds) {
 }
 
 /** A synthetic week at the live rate, through the real recorder and writer. */
-async function synthesize(lib, dir, pairs, days, stepS) {
-  console.log(`\n== synthesized: ${days} days at ${pairs} pairs and 1 % churn per second (one poll per ${stepS} s) ==`);
-  const file = join(dir, 'week.db');
+async function synthesize(lib, file, pairs, days, stepS) {
   const end = Date.UTC(2026, 11, 1);
   const start = end - days * DAY;
+  let synthSeconds = null;
+  if (!existsSync(file)) synthSeconds = await write(lib, file, pairs, days, stepS, start);
+  return queries(lib, file, days, start, end, synthSeconds);
+}
+
+/** Writes the synthetic journal; resolves to the seconds it took. */
+async function write(lib, file, pairs, days, stepS, start) {
+  console.log(`\n== synthesized: ${days} days at ${pairs} pairs and 1 % churn per second (one poll per ${stepS} s) ==`);
   const clock = { t: start };
   const journal = await lib.NodeJournal.open({ file, now: () => clock.t, retentionDays: days + 1, cleanupEveryMs: Number.MAX_SAFE_INTEGER });
   const key = lib.connectionKey;
@@ -189,10 +204,15 @@ async function synthesize(lib, dir, pairs, days, stepS) {
   }
   const synthSeconds = (performance.now() - t0) / 1000;
   journal.close();
-  const bytes = statSync(file).size;
-  console.log(`  wrote ${days} days in ${synthSeconds.toFixed(0)} s: ${(bytes / 1e6).toFixed(0)} MB, ${(bytes / days / 1e6).toFixed(0)} MB per day`);
+  console.log(`  wrote ${days} days in ${synthSeconds.toFixed(0)} s`);
+  return synthSeconds;
+}
 
-  // Queries on a fresh connection, as the CLI or the UI's request would run them.
+/** The queries, on a fresh connection, as the CLI or the UI's request would run them. */
+async function queries(lib, file, days, start, end, synthSeconds) {
+  const bytes = statSync(file).size;
+  console.log(`  ${file}: ${(bytes / 1e6).toFixed(0)} MB, ${(bytes / days / 1e6).toFixed(0)} MB per day`);
+
   const reader = await lib.NodeJournal.open({ file, now: () => end, retentionDays: days + 1, cleanupEveryMs: Number.MAX_SAFE_INTEGER });
   const sessions = reader.reader.stats().sessions;
   const time = (fn) => {
@@ -223,7 +243,7 @@ async function synthesize(lib, dir, pairs, days, stepS) {
     hourRows: median(hour.map((x) => x.n)),
   };
   console.log(`  ${sessions} sessions; as of a moment: ${r.asOfMs.toFixed(0)} ms median (max ${r.asOfMaxMs.toFixed(0)}) for ${r.asOfRows} rows`);
-  console.log(`  7-day history of bench-client (${r.heavyConnections} connections): ${r.heavyMs.toFixed(1)} ms; of firefox (${r.lightHosts} hosts): ${r.lightMs.toFixed(1)} ms`);
+  console.log(`  ${days}-day history of bench-client (${r.heavyConnections} connections): ${r.heavyMs.toFixed(1)} ms; of firefox (${r.lightHosts} hosts): ${r.lightMs.toFixed(1)} ms`);
   console.log(`  one hour of firefox's sessions (${r.hourRows} rows, streamed): ${r.hourMs.toFixed(1)} ms`);
   return r;
 }
