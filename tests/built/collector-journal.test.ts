@@ -57,7 +57,7 @@ describe('the collector worker records the journal', () => {
     } finally {
       await host.stop();
     }
-    const db = openJournalForReading(file);
+    const db = await openJournalForReading(file);
     try {
       const reader = new JournalReader(db);
       expect(reader.runs()).toHaveLength(1);

@@ -193,7 +193,7 @@ export function historyChunks(options: HistoryOptions, reader: JournalReader): I
 
 /** Opens the journal read-only, runs `body`, closes it. */
 export async function withJournal(file: string, body: (reader: JournalReader) => Promise<number>): Promise<number> {
-  const db = openJournalForReading(file);
+  const db = await openJournalForReading(file);
   try {
     return await body(new JournalReader(db));
   } finally {

@@ -14,7 +14,7 @@
  */
 import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'libsql';
+import type Database from 'libsql';
 import { errorCode, fileReason, moveAside } from '../move-aside';
 import { JOURNAL_APPLICATION_ID, JOURNAL_SCHEMA_VERSION, MIGRATIONS } from './schema';
 
@@ -61,8 +61,26 @@ function checkOwnFile(file: string): boolean {
   return true;
 }
 
-function connect(file: string, busyTimeoutMs: number): Db {
-  return new Database(file, { timeout: busyTimeoutMs });
+type Driver = typeof Database;
+let driver: Driver | null = null;
+
+/**
+ * The driver, loaded on first use: on a platform without a prebuilt binary only the journal is
+ * off (with its reason as a notice), not the collector that imports this module.
+ */
+export async function loadDriver(): Promise<Driver> {
+  if (driver === null) {
+    try {
+      driver = (await import('libsql')).default;
+    } catch (error) {
+      throw new JournalOpenError(`The SQLite driver (libsql) cannot be loaded on ${process.platform}-${process.arch}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return driver;
+}
+
+function connect(Driver: Driver, file: string, busyTimeoutMs: number): Db {
+  return new Driver(file, { timeout: busyTimeoutMs });
 }
 
 /** The first cell of a one-row pragma or query. */
@@ -135,6 +153,7 @@ export async function openJournalForWriting(file: string, options: OpenWriterOpt
   const now = options.now ?? Date.now;
   const busy = options.busyTimeoutMs ?? 5000;
   const notices: string[] = [];
+  const Driver = await loadDriver();
   for (const suffix of COMPANIONS) checkOwnFile(`${file}${suffix}`);
   try {
     if (checkOwnFile(file)) {
@@ -148,7 +167,7 @@ export async function openJournalForWriting(file: string, options: OpenWriterOpt
     throw new JournalOpenError(`Cannot create the journal ${file}: ${fileReason(error)}`);
   }
 
-  let db = connect(file, busy);
+  let db = connect(Driver, file, busy);
   let problem = checkIntegrity(db);
   if (problem === null) {
     try {
@@ -164,7 +183,7 @@ export async function openJournalForWriting(file: string, options: OpenWriterOpt
     if (!aside.ok) throw new JournalOpenError(`The journal ${file} is damaged (${problem}) and could not be moved aside: ${aside.error}.`);
     notices.push(`The journal ${file} was damaged (${problem}). It was moved to ${aside.path} and a new journal was started.`);
     createPrivateFile(file);
-    db = connect(file, busy);
+    db = connect(Driver, file, busy);
     problem = checkIntegrity(db);
     if (problem !== null) throw new JournalOpenError(`A new journal at ${file} cannot be used: ${problem}`);
   }
@@ -187,7 +206,7 @@ export async function openJournalForWriting(file: string, options: OpenWriterOpt
  * Opens an existing journal to read (the CLI): never creates, moves or migrates it. Throws a
  * {@link JournalOpenError} in words when it is missing, damaged or not a journal.
  */
-export function openJournalForReading(file: string, options: { busyTimeoutMs?: number } = {}): Db {
+export async function openJournalForReading(file: string, options: { busyTimeoutMs?: number } = {}): Promise<Db> {
   let info;
   try {
     info = lstatSync(file);
@@ -198,9 +217,10 @@ export function openJournalForReading(file: string, options: { busyTimeoutMs?: n
     throw new JournalOpenError(`Cannot read the journal ${file}: ${fileReason(error)}`);
   }
   if (!info.isFile()) throw new JournalOpenError(`The journal path ${file} is not a regular file.`);
+  const Driver = await loadDriver();
   let db: Db;
   try {
-    db = connect(file, options.busyTimeoutMs ?? 5000);
+    db = connect(Driver, file, options.busyTimeoutMs ?? 5000);
   } catch (error) {
     throw new JournalOpenError(`Cannot open the journal ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -305,6 +305,6 @@ describe('journal file safety', () => {
     db.exec('CREATE TABLE t (x)');
     db.close();
     await expect(NodeJournal.open({ file: foreign })).rejects.toThrow(/is an SQLite database but not a Portwatch journal; it was left untouched/);
-    expect(() => openJournalForReading(join(dir, 'none.db'))).toThrow(/No journal at .*none\.db/);
+    await expect(openJournalForReading(join(dir, 'none.db'))).rejects.toThrow(/No journal at .*none\.db/);
   });
 });
