@@ -14,6 +14,7 @@
  */
 import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import type Database from 'libsql';
 import { errorCode, fileReason, moveAside } from '../move-aside';
 import { JOURNAL_APPLICATION_ID, JOURNAL_SCHEMA_VERSION, MIGRATIONS } from './schema';
@@ -251,20 +252,22 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Takes the one-writer lock of a journal: `<file>.lock` holding this process's pid, created
- * exclusively. A lock left by a process that is gone (killed) is taken over; a live one means
- * another Portwatch (the desktop app, `serve`) records this journal, and two recorders would
- * record every socket twice. Resolves to the release function.
+ * Takes the one-writer lock of a journal: `<file>.lock` holding `pid:thread`, created
+ * exclusively. A lock left by a process that is gone (killed), or by another thread of this
+ * process (a collector worker that crashed; the host starts one worker at a time), is taken over;
+ * a live one means another Portwatch (the desktop app, `serve`) records this journal, and two
+ * recorders would record every socket twice. Returns the release function.
  */
 export function lockJournal(file: string): () => void {
   const lock = `${file}.lock`;
+  const me = `${process.pid}:${threadId}`;
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      writeFileSync(lock, `${me}\n`, { flag: 'wx', mode: 0o600 });
       return () => {
         try {
-          if (readFileSync(lock, 'utf8').trim() === String(process.pid)) unlinkSync(lock);
+          if (readFileSync(lock, 'utf8').trim() === me) unlinkSync(lock);
         } catch {
           // Already gone.
         }
@@ -273,14 +276,16 @@ export function lockJournal(file: string): () => void {
       if (errorCode(error) !== 'EEXIST') throw new JournalOpenError(`Cannot lock the journal ${file}: ${fileReason(error)}`);
     }
     let holder = NaN;
+    let holderThread = NaN;
     try {
       const info = lstatSync(lock);
       if (!info.isFile()) throw new JournalOpenError(`The journal lock ${lock} is not a regular file; remove it.`);
-      holder = Number(readFileSync(lock, 'utf8').trim());
+      [holder = NaN, holderThread = NaN] = readFileSync(lock, 'utf8').trim().split(':').map(Number);
     } catch (error) {
       if (error instanceof JournalOpenError) throw error;
     }
-    if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
+    const deadThreadOfOurs = holder === process.pid && holderThread !== threadId;
+    if (Number.isInteger(holder) && holder > 0 && alive(holder) && !deadThreadOfOurs) {
       throw new JournalOpenError(`The journal ${file} is being recorded by another Portwatch (pid ${holder}); this one does not record it.`);
     }
     // Stale: its process is gone.

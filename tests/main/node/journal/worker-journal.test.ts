@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -63,10 +64,13 @@ describe('WorkerJournal', () => {
     const first = await NodeJournal.open({ file });
     await expect(NodeJournal.open({ file })).rejects.toThrow(`The journal ${file} is being recorded by another Portwatch (pid ${process.pid}); this one does not record it.`);
     first.close();
-    // A lock left by a process that is gone is taken over.
-    writeFileSync(`${file}.lock`, '999999999\n');
-    const release = lockJournal(file);
-    release();
-    expect(existsSync(`${file}.lock`)).toBe(false);
+    // A lock left by a process that is gone, or by a (crashed) worker thread of this process, is taken over.
+    for (const stale of ['999999999:0', `${process.pid}:${threadId + 1000}`]) {
+      writeFileSync(`${file}.lock`, `${stale}\n`);
+      const release = lockJournal(file);
+      expect(readFileSync(`${file}.lock`, 'utf8')).toBe(`${process.pid}:${threadId}\n`);
+      release();
+      expect(existsSync(`${file}.lock`)).toBe(false);
+    }
   });
 });
