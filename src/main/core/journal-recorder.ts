@@ -315,13 +315,19 @@ export class JournalRecorder {
     closed: number,
   ): void {
     const minute = Math.floor(delta.capturedAt / MINUTE_MS) * MINUTE_MS;
+    let rates: JournalBatch['minutes'][number]['interfaces'] | undefined;
     if (this.minute !== null && this.minute.minute !== minute) {
+      // Once a minute: the mean rates of the minute that just ended (read as it ends).
+      rates = context.interfaces?.();
+      if (rates !== undefined) this.minute.interfaces = rates;
       batch.minutes.push(toMinuteRow(this.minute));
       this.minute = null;
     }
     if (this.minute === null) {
-      // Once a minute: rates of the minute, and every open contact is still being talked to.
-      this.minute = { minute, polls: 0, failedPolls: 0, okPolls: 0, opened: 0, closed: 0, stateSums: {}, interfaces: context.interfaces?.() ?? [] };
+      // Until this minute ends, it holds the latest rates known (what a pause would store).
+      rates ??= context.interfaces?.();
+      this.minute = { minute, polls: 0, failedPolls: 0, okPolls: 0, opened: 0, closed: 0, stateSums: {}, interfaces: rates ?? [] };
+      // Every open connection is still talking to its peer: its counters' last seen moves on.
       if (batch.minutes.length > 0) this.touchOpenContacts(batch.at, batch);
     }
     const m = this.minute;

@@ -139,11 +139,21 @@ describe('JournalRecorder', () => {
         opened: 1,
         closed: 1,
         stateSums: { ESTABLISHED: 6, LISTEN: 3 },
-        interfaces: [{ name: 'lo', rxBytesPerSec: 10, txBytesPerSec: 20 }],
+        // The rates read as the minute ended (the collector's mean over the last minute).
+        interfaces: [{ name: 'lo', rxBytesPerSec: 1, txBytesPerSec: 2 }],
       },
     ]);
+    expect(next.contacts).toEqual([]);
     const flushed = rec.flush(T0 + 21_000);
     expect(flushed.minutes).toEqual([expect.objectContaining({ minute: T0 + 20_000, polls: 1, interfaces: [{ name: 'lo', rxBytesPerSec: 1, txBytesPerSec: 2 }] })]);
+  });
+
+  it('once a minute, moves the last seen of every open connection\'s contact', () => {
+    const rec = fresh();
+    baseline(rec, [client]);
+    expect((rec.delta(delta(T0 + 1000), ctx([])) as JournalBatch).contacts).toEqual([]);
+    const next = rec.delta(delta(T0 + 20_000), ctx([])) as JournalBatch;
+    expect(next.contacts).toEqual([expect.objectContaining({ remoteAddress: '127.0.0.1', opened: 0, firstSeen: T0 + 20_000, lastSeen: T0 + 20_000 })]);
   });
 
   it('while paused records nothing; on resume it reconciles and closes what vanished at the pause, unseen', () => {
