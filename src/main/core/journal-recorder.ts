@@ -253,7 +253,7 @@ export class JournalRecorder {
   }
 
   private finish(batch: JournalBatch, contacts: ContactCounter): JournalBatch {
-    batch.contacts = contacts.bumps();
+    batch.contacts.push(...contacts.bumps());
     batch.probes = this.pendingProbes;
     this.pendingProbes = [];
     this.lastRecordedAt = batch.at;
