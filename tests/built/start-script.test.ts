@@ -25,6 +25,8 @@ function startAndWaitForUrl(args: string[]): Promise<{ url: string; stderr: stri
     electron_config_cache: join(tmpdir(), 'portwatch-test-electron-cache'),
     PORTWATCH_ELECTRON_INSTALL_TIMEOUT_MS: '30000',
     XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'pw-start-')),
+    // serve records its connection journal in the data folder: keep it out of the real one.
+    XDG_DATA_HOME: mkdtempSync(join(tmpdir(), 'pw-start-data-')),
   };
   const started = spawn(process.execPath, ['scripts/start.mjs', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child = started;
