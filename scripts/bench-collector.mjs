@@ -25,14 +25,14 @@
 //
 //   node scripts/bench-collector.mjs [--pairs 1000,10000] [--runs 5]
 // CPU counts every thread of this process plus waited-for child processes (/proc/self/stat).
-import { exec, fork } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
+import { exec } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { bundleForBench, median } from './bench-lib.mjs';
+import { bundleForBench, childCpuMs, median } from './bench-lib.mjs';
+import { startChurner } from './churner.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = join(dirname(SELF), '..');
@@ -177,13 +177,6 @@ function bundleHost() {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const pct = (x) => `${(x * 100).toFixed(1)} %`;
 
-/** CPU ms of waited-for children so far (utime+stime of children, /proc/self/stat fields 16–17). */
-function childCpuMs() {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(rest[13]) + Number(rest[14])) * 1000) / 100;
-}
-
 /** CPU ms of this process (every thread) and its waited-for children since `mark()`. */
 function cpuMark() {
   const c0 = process.cpuUsage();
@@ -264,14 +257,6 @@ async function steadyCpu(ms, work) {
     await sleep(Math.max(0, 1000 - (Date.now() - t)));
   }
   return cpu() / (performance.now() - t0);
-}
-
-function startChurner(rate) {
-  return new Promise((resolve, reject) => {
-    const child = fork(SELF, ['--role=churner', String(rate)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('message', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`churner exited (${code})`)));
-  });
 }
 
 function summaryTable(results) {

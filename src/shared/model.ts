@@ -542,6 +542,12 @@ export interface Settings {
   trafficEnabled?: boolean;
   /** Socket health thresholds; defaults in DEFAULT_HEALTH_SETTINGS. */
   health?: HealthSettings;
+  /** Record the connection journal (an SQLite file in the data folder); false pauses it. */
+  journalEnabled: boolean;
+  /** Days of journal history kept, 1–365. */
+  journalRetentionDays: number;
+  /** Size cap of the journal, MB (0 = no cap); the oldest sessions go first. */
+  journalMaxMb: number;
 }
 
 /** Which stretch of history to read. */

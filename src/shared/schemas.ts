@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import type { PortwatchApi, RequestMethod } from './api';
+import { DEFAULT_SETTINGS } from './defaults';
 import { EXPORT_COLUMNS } from './model';
 import type { ExportRequest, HistoryWindow, ProbeSpec, Settings } from './model';
 import { isHostName, isIPv4, isIPv6, isIpLiteral, parseHostPort, stripBrackets } from './net';
@@ -24,6 +25,8 @@ export const LIMITS = {
   closedRetentionMaxMs: 3_600_000,
   labelMaxLength: 120,
   hysteresisMax: 20,
+  journalRetentionMaxDays: 365,
+  journalMaxMbMax: 1_000_000,
 } as const;
 
 const int = (field: string, min: number, max: number, unit = ''): v.GenericSchema<unknown, number> =>
@@ -234,6 +237,10 @@ const settingsEntries = {
       notify: v.boolean('health.notify must be true or false'),
     }),
   ),
+  // Optional with defaults: settings files written before the journal existed stay valid.
+  journalEnabled: v.optional(v.boolean('journalEnabled must be true or false'), DEFAULT_SETTINGS.journalEnabled),
+  journalRetentionDays: v.optional(int('journalRetentionDays', 1, LIMITS.journalRetentionMaxDays, ' days'), DEFAULT_SETTINGS.journalRetentionDays),
+  journalMaxMb: v.optional(int('journalMaxMb', 0, LIMITS.journalMaxMbMax, ' MB'), DEFAULT_SETTINGS.journalMaxMb),
 };
 
 /** Settings, every field required (what the store holds). */

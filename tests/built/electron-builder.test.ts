@@ -117,6 +117,17 @@ describe('electron-builder configuration', async () => {
     expect(config.publish).toEqual({ provider: 'github', releaseType: 'draft' });
   });
 
+  it('packs the journal driver: libsql, pinned, with prebuilt binaries unpacked from the asar', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> };
+    expect(pkg.dependencies.libsql).toBe('0.5.29');
+    expect(config.asarUnpack).toEqual(['node_modules/@libsql/**']);
+    // The binaries come from npm as optional dependencies, one per platform (no compiler needed).
+    const driver = JSON.parse(readFileSync('node_modules/libsql/package.json', 'utf8')) as { optionalDependencies: Record<string, string> };
+    expect(Object.keys(driver.optionalDependencies)).toEqual(
+      expect.arrayContaining(['@libsql/linux-x64-gnu', '@libsql/linux-arm64-gnu', '@libsql/darwin-x64', '@libsql/darwin-arm64', '@libsql/win32-x64-msvc']),
+    );
+  });
+
   it('names only files that exist', () => {
     for (const platform of [config.mac, config.win, config.linux]) expect(existsSync(platform?.icon ?? 'missing'), platform?.icon).toBe(true);
     for (const extra of config.extraResources ?? []) expect(existsSync(extra.from), extra.from).toBe(true);

@@ -43,6 +43,8 @@ function startAndWaitForUrl(args: string[]): Promise<Started> {
     PORTWATCH_ELECTRON_INSTALL_TIMEOUT_MS: '30000',
     XDG_CONFIG_HOME: dir,
     BROWSER: `${process.execPath} ${recorder}`,
+    // serve records its connection journal in the data folder: keep it out of the real one.
+    XDG_DATA_HOME: mkdtempSync(join(tmpdir(), 'pw-start-data-')),
   };
   const started = spawn(process.execPath, ['scripts/start.mjs', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child = started;

@@ -95,3 +95,18 @@ export function rowOfSsSocket(s: SsSocket, over: Partial<Connection> = {}): Conn
   const base = { protocol: s.protocol, family: s.family, localAddress: s.localAddress, localPort: s.localPort, remoteAddress: s.remoteAddress, remotePort: s.remotePort, inode: s.inode ?? 0 };
   return { key: connectionKey(base), ...base, state: s.state, owners: [], ownerVisibility: 'none', ...over };
 }
+
+/** A delta of one poll at `at` with nothing in it but what `parts` gives (status ok). */
+export function makeDelta(at: number, parts: Partial<SnapshotDelta> = {}): SnapshotDelta {
+  return {
+    seq: 1,
+    capturedAt: at,
+    added: [],
+    changed: [],
+    removedKeys: [],
+    aggregates: emptyAggregates(),
+    counters: { total: 0, established: 0, listening: 0, udp: 0, newLastMinute: 0, closedLastMinute: 0 },
+    status: okStatus({ polledAt: at }),
+    ...parts,
+  };
+}

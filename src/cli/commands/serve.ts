@@ -6,7 +6,7 @@ import { checkExportRequest, exportChunks, EXPORT_FILE_TYPES } from '../../share
 import { defaultExportName } from '../../shared/export-name';
 import { isLoopback, isWildcard, parseHostPort } from '../../shared/net';
 import { createNodeService } from '../../main/node/create-service';
-import { defaultConfigDir } from '../../main/node/settings-file';
+import { JOURNAL_FILE_NAME, defaultConfigDir, defaultDataDir } from '../../main/node/settings-file';
 import { rendererBundleDir, workerBundlePath } from '../../main/node/bundle-paths';
 import type { ProcessEvents } from '../serve/crash-policy';
 import { installCrashPolicy } from '../serve/crash-policy';
@@ -15,7 +15,7 @@ import { startServeServer } from '../serve/server';
 import type { CliIo } from '../main';
 import { parseOptions, registerCommand, UsageError, VERSION } from '../main';
 
-const HELP = `Usage: portwatch serve [--host 127.0.0.1] [--port 0] [--config-dir DIR]
+const HELP = `Usage: portwatch serve [--host 127.0.0.1] [--port 0] [--config-dir DIR] [--journal FILE]
                        [--allow-remote [--public-host NAME]...]
 
 Serves the Portwatch UI to a browser and prints the URL to open, with its access token in the
@@ -35,6 +35,9 @@ Options:
                        NAME or NAME:PORT): the machine's LAN name or address, or the name a reverse
                        proxy serves. Every other Host is refused (DNS rebinding).
   --config-dir DIR     where settings.json lives (default: the OS convention, e.g. ~/.config/portwatch)
+  --journal FILE       the connection journal it records (default: journal.db in the data folder,
+                       e.g. ~/.local/share/portwatch, or in --config-dir when that is given); turn
+                       it off or pause it in Settings (journalEnabled)
   -h, --help           show this help
 
 Serving beyond this machine is plain HTTP: the token and the data cross the network unencrypted.
@@ -97,6 +100,7 @@ export async function runServe(
     'allow-remote': { type: 'boolean', default: false },
     'public-host': { type: 'string', multiple: true, default: [] },
     'config-dir': { type: 'string' },
+    journal: { type: 'string' },
   });
   const host = String(values.host);
   const port = Number(values.port);
@@ -113,11 +117,17 @@ export async function runServe(
   const renderer = rendererBundleDir();
   if (!existsSync(join(renderer, 'index.html'))) throw new Error(`the built UI is missing at ${renderer} (run npm run build)`);
   const configDir = typeof values['config-dir'] === 'string' ? values['config-dir'] : defaultConfigDir(process.platform, process.env, homedir());
+  // With its own --config-dir, serve keeps its journal there too (a separate profile).
+  const journalFile =
+    typeof values.journal === 'string' && values.journal !== ''
+      ? values.journal
+      : join(typeof values['config-dir'] === 'string' ? configDir : defaultDataDir(process.platform, process.env, homedir()), JOURNAL_FILE_NAME);
 
   let server: ServeHandle | null = null;
   const { service, context } = await createNodeService({
     store: { configDir },
     workerPath: workerBundlePath(),
+    journalFile,
     capabilities: { transport: 'websocket', nativeSaveDialog: false, tray: false, platform: process.platform, version: VERSION },
     // The page asked over its authenticated WebSocket: it gets a single-use download link, so the
     // download itself needs no credential a browser would send on its own.

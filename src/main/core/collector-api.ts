@@ -13,7 +13,7 @@ import type { PollStatus, Settings } from '../../shared/model';
 import type { EventPolicies, RpcMemberMap } from '../../shared/rpc/contract';
 
 /** The settings the collector follows. */
-export type CollectorSettings = Pick<Settings, 'pollIntervalMs' | 'closedRetentionMs' | 'socketSource' | 'reverseDns' | 'trafficEnabled' | 'health'>;
+export type CollectorSettings = Pick<Settings, 'pollIntervalMs' | 'closedRetentionMs' | 'socketSource' | 'reverseDns' | 'trafficEnabled' | 'health' | 'journalEnabled' | 'journalRetentionDays' | 'journalMaxMb'>;
 
 /** The collector's part of the user's settings. */
 export function collectorSettings(settings: Settings): CollectorSettings {
@@ -22,6 +22,9 @@ export function collectorSettings(settings: Settings): CollectorSettings {
     closedRetentionMs: settings.closedRetentionMs,
     socketSource: settings.socketSource,
     reverseDns: settings.reverseDns,
+    journalEnabled: settings.journalEnabled,
+    journalRetentionDays: settings.journalRetentionDays,
+    journalMaxMb: settings.journalMaxMb,
     ...(settings.trafficEnabled === undefined ? {} : { trafficEnabled: settings.trafficEnabled }),
     ...(settings.health === undefined ? {} : { health: settings.health }),
   };

@@ -24,9 +24,10 @@ import type { SocketInsights } from './socket-insights';
 
 /**
  * The settings the Collector follows itself: the collector's settings but the socket source, which
- * its owner (the worker) swaps by handing it a new `source`.
+ * its owner (the worker) swaps by handing it a new `source`, and the journal's, which the worker's
+ * journal follows.
  */
-type OwnSettings = Omit<CollectorSettings, 'socketSource'>;
+type OwnSettings = Omit<CollectorSettings, 'socketSource' | 'journalEnabled' | 'journalRetentionDays' | 'journalMaxMb'>;
 
 /** What a {@link Collector} runs on. */
 export interface CollectorDeps {

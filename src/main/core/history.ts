@@ -177,7 +177,7 @@ function mergeBucket(bucket: readonly HistorySample[]): HistorySample {
     byState: roundedMeans(bucket.map((s) => s.byState as Record<string, number>), n) as HistorySample['byState'],
     topPorts: topMeans(bucket.map((s) => s.topPorts), n),
     topProcesses: topMeans(bucket.map((s) => s.topProcesses), n),
-    interfaces: meanRates(bucket),
+    interfaces: meanRates(bucket.map((sample) => sample.interfaces)),
   };
 }
 
@@ -200,10 +200,11 @@ function topMeans(records: readonly Record<string, number>[], n: number): Record
   return out;
 }
 
-function meanRates(bucket: readonly HistorySample[]): InterfaceRate[] {
+/** Per interface, the mean of the known rates over several lists (null when none is known). */
+export function meanRates(lists: Iterable<readonly InterfaceRate[]>): InterfaceRate[] {
   const acc = new Map<string, { rx: number; rxN: number; tx: number; txN: number }>();
-  for (const sample of bucket) {
-    for (const rate of sample.interfaces) {
+  for (const list of lists) {
+    for (const rate of list) {
       let a = acc.get(rate.name);
       if (a === undefined) {
         a = { rx: 0, rxN: 0, tx: 0, txN: 0 };

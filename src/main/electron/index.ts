@@ -11,7 +11,7 @@ import type { PortwatchService } from '../core/service';
 import { writeFileAtomic } from '../node/atomic-write';
 import { workerBundlePath } from '../node/bundle-paths';
 import { createNodeService } from '../node/create-service';
-import { JsonSettingsStore, SETTINGS_FILE_NAME } from '../node/settings-file';
+import { JOURNAL_FILE_NAME, JsonSettingsStore, SETTINGS_FILE_NAME, defaultDataDir } from '../node/settings-file';
 import { systemClock } from '../node/system-clock';
 import { createExporter, createSnapshotExporter } from './exporter';
 import { SharedStateStore } from './shared-state-store';
@@ -58,8 +58,19 @@ async function setupService(store: SharedStateStore, window: () => BrowserWindow
     workerPath: workerBundlePath(),
     capabilities: { transport: 'ipc', nativeSaveDialog: true, tray: true, platform: process.platform, version: __PORTWATCH_VERSION__ },
     exporter: (request, context) => createSnapshotExporter(() => context.snapshot(), save, __PORTWATCH_VERSION__, showError)(request),
+    journalFile: journalFile(),
   });
   return service;
+}
+
+/**
+ * The journal in the data folder, where `portwatch history` looks by default; with a separate
+ * profile (PORTWATCH_USER_DATA) it stays inside that profile.
+ */
+function journalFile(): string {
+  const profile = process.env.PORTWATCH_USER_DATA;
+  const dir = profile !== undefined && profile !== '' ? app.getPath('userData') : defaultDataDir(process.platform, process.env, app.getPath('home'));
+  return join(dir, JOURNAL_FILE_NAME);
 }
 
 async function onReady(): Promise<void> {

@@ -49,6 +49,8 @@ export interface CollectorHostOptions {
   startupTimeoutMs?: number;
   /** Time-out of one request to the worker, ms (default 60 000; getSnapshot waits for the first poll). */
   requestTimeoutMs?: number;
+  /** The connection journal's file, written by the worker (default none); its settings are in `settings`. */
+  journalFile?: string | null;
 }
 
 /** The default location of the worker bundle: out/main, even when this code sits in a chunk. */
@@ -63,6 +65,7 @@ export class CollectorHost implements CollectorApi {
   private readonly workerPath: string;
   private readonly restartDelay: { initial: number; max: number };
   private readonly watchdogIntervals: number;
+  private readonly journalFile: string | null;
   private readonly startupTimeoutMs: number;
   private readonly client: RpcClient<CollectorApi>;
   private settings: CollectorSettings;
@@ -97,8 +100,12 @@ export class CollectorHost implements CollectorApi {
       reverseDns: settings.reverseDns,
       ...(settings.trafficEnabled === undefined ? {} : { trafficEnabled: settings.trafficEnabled }),
       ...(settings.health === undefined ? {} : { health: settings.health }),
+      journalEnabled: settings.journalEnabled,
+      journalRetentionDays: settings.journalRetentionDays,
+      journalMaxMb: settings.journalMaxMb,
     };
     this.paused = options.paused ?? false;
+    this.journalFile = options.journalFile ?? null;
     this.workerPath = options.workerPath ?? defaultWorkerPath();
     this.restartDelay = options.restartDelayMs ?? { initial: 1000, max: 30_000 };
     this.watchdogIntervals = options.watchdogIntervals ?? 3;
@@ -209,7 +216,7 @@ export class CollectorHost implements CollectorApi {
   }
 
   private spawn(initialSeq: number): void {
-    const data: CollectorWorkerData = { settings: this.settings, paused: this.paused, initialSeq };
+    const data: CollectorWorkerData = { settings: this.settings, paused: this.paused, initialSeq, journalFile: this.journalFile };
     const worker = new Worker(this.workerPath, { workerData: data });
     const link = new RpcLink(
       {

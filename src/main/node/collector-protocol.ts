@@ -11,4 +11,6 @@ export interface CollectorWorkerData {
   paused: boolean;
   /** Seq before the first tick: a restarted worker continues past the old one's seq. */
   initialSeq: number;
+  /** The connection journal's file, written by this worker (null = keep none). */
+  journalFile: string | null;
 }

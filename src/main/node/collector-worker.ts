@@ -20,12 +20,15 @@ import { Poller } from '../core/poller';
 import type { HostNameResolver, SocketSource } from '../core/sources';
 import { splitMembers } from '../../shared/rpc/contract';
 import type { CollectorWorkerData } from './collector-protocol';
+import type { DeltaContext } from '../core/journal-recorder';
+import { withNotices } from '../core/poll-status';
 import { createInterfaceStatsSource } from './interface-stats';
 import { createOwnerLookup } from './owner-lookup';
 import { readPortRange } from './port-range';
 import { createSsInfoSource } from './ss-info';
 import { createReverseDnsResolver } from './reverse-dns';
 import { createSocketSource } from './socket-source';
+import { WorkerJournal } from './journal/worker-journal';
 import { systemClock } from './system-clock';
 
 /** Starts the worker side on `port` (the worker's parentPort). */
@@ -61,6 +64,15 @@ function run(port: NonNullable<typeof parentPort>, data: CollectorWorkerData): v
       clock: () => systemClock.now(),
     }),
   });
+  const journal = new WorkerJournal(data.journalFile, {
+    journalEnabled: settings.journalEnabled ?? true,
+    journalRetentionDays: settings.journalRetentionDays ?? 7,
+    journalMaxMb: settings.journalMaxMb ?? 0,
+  });
+  const journalContext: DeltaContext = {
+    rows: () => collector.snapshot().rows,
+    interfaces: () => collector.history({ durationMs: 60_000, maxPoints: 1 }).samples[0]?.interfaces ?? [],
+  };
 
   const deltaListeners = new Set<(delta: SnapshotDelta) => void>();
   const statusListeners = new Set<(status: PollStatus) => void>();
@@ -72,7 +84,13 @@ function run(port: NonNullable<typeof parentPort>, data: CollectorWorkerData): v
     clock: systemClock,
     intervalMs: settings.pollIntervalMs,
     task: async () => {
-      publish(deltaListeners, await collector.tick());
+      const delta = await collector.tick();
+      // The journal's trouble (cannot open, disk full) rides on the status; recording never stops a poll.
+      const journalNotices = journal.notices();
+      if (journalNotices.length > 0) delta.status = withNotices(delta.status, journalNotices);
+      publish(deltaListeners, delta);
+      // After the post: the journal's transaction never delays the delta.
+      journal.delta(delta, journalContext);
       if (!firstTickDone) {
         firstTickDone = true;
         for (const wake of firstTickWaiters.splice(0)) wake();
@@ -108,17 +126,25 @@ function run(port: NonNullable<typeof parentPort>, data: CollectorWorkerData): v
       return collector.status();
     },
     setOptions: (patch) => {
-      const { socketSource, ...own } = patch;
+      const { socketSource, journalEnabled, journalRetentionDays, journalMaxMb, ...own } = patch;
       collector.setOptions(own);
       if (patch.pollIntervalMs !== undefined) poller.setInterval(patch.pollIntervalMs);
       if (socketSource !== undefined && socketSource !== settings.socketSource) source = createSocketSource({ kind: socketSource });
       if (patch.reverseDns === true && resolver === undefined) resolver = createReverseDnsResolver();
       if (patch.reverseDns === false) resolver = undefined;
       settings = { ...settings, ...patch };
+      if (journalEnabled !== undefined || journalRetentionDays !== undefined || journalMaxMb !== undefined) {
+        journal.update({
+          ...(journalEnabled !== undefined ? { journalEnabled } : {}),
+          ...(journalRetentionDays !== undefined ? { journalRetentionDays } : {}),
+          ...(journalMaxMb !== undefined ? { journalMaxMb } : {}),
+        });
+      }
       return collector.status();
     },
     stop: () => {
       poller.stop();
+      journal.close();
       // Let the reply go out first, then end the link; the thread then ends on its own.
       setImmediate(() => link.close('the collector stopped'));
     },

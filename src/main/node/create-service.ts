@@ -33,6 +33,8 @@ export interface NodeServiceOptions {
   exporter(request: ExportRequest, context: ExportContext): Promise<ExportResult>;
   /** The collector worker bundle (see bundle-paths.ts). */
   workerPath: string;
+  /** The connection journal's file (the worker writes it); null or absent = keep none. */
+  journalFile?: string | null;
 }
 
 /** The running service and the pieces a host may need directly. */
@@ -57,7 +59,7 @@ export async function createNodeService(options: NodeServiceOptions): Promise<No
   const service = await createPortwatchService({
     store,
     createCollector: (settings) => {
-      collector = new CollectorHost({ settings, workerPath: options.workerPath });
+      collector = new CollectorHost({ settings, workerPath: options.workerPath, journalFile: options.journalFile ?? null });
       return collector;
     },
     probes,

@@ -18,7 +18,7 @@
  * removed. A settings.json that is a symbolic link (kept with dotfiles) is written through to the
  * file it names: the folder is the user's own, so the link is too.
  */
-import { mkdir, readFile, realpath, rename, stat } from 'node:fs/promises';
+import { mkdir, readFile, realpath } from 'node:fs/promises';
 import { mkdirSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import * as path from 'node:path';
@@ -30,6 +30,7 @@ import { validateProbeList } from '../../shared/probes';
 import { settingsSchema, validate } from '../../shared/schemas';
 import { errnoCode as codeOf, removeStaleTemps, WriteError, writeFileAtomic } from './atomic-write';
 import { acquireFileLock, LockBusyError } from './file-lock';
+import { FILE_REASONS, moveAside } from './move-aside';
 import type { FileLockOptions } from './file-lock';
 
 /** The file name inside the configuration folder. */
@@ -65,25 +66,7 @@ export function validateState(input: unknown): { ok: true; value: PersistedState
   return { ok: true, value: { version: 1, settings: settings.value, probes: probes.value, windowBounds: bounds.value } };
 }
 
-const READ_REASONS: Record<string, string> = {
-  EACCES: 'permission denied',
-  EPERM: 'the operation is not permitted',
-  EBUSY: 'the file is busy (open in another program?)',
-  EISDIR: 'the path is a folder',
-  ENOTDIR: 'a part of the path is not a folder',
-};
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** A timestamp that is safe in a file name on every OS (no colons). */
-function stamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/[:.]/g, '-');
-}
+const READ_REASONS = FILE_REASONS;
 
 /** Options of {@link JsonSettingsStore}. */
 export interface JsonSettingsStoreOptions {
@@ -330,28 +313,17 @@ export class JsonSettingsStore implements SettingsStore {
     if (parsed.ok) this.adopt(parsed.state, read.text);
   }
 
-  private async moveAside(): Promise<{ ok: true; path: string } | { ok: false; error: string }> {
-    const base = `${this.file}.corrupt-${stamp(this.now())}`;
-    for (let n = 0; n < 100; n += 1) {
-      const target = n === 0 ? base : `${base}-${n}`;
-      // Never overwrite an earlier moved-aside file.
-      if (await exists(target)) continue;
-      try {
-        await rename(this.file, target);
-        return { ok: true, path: target };
-      } catch (error) {
-        const code = codeOf(error);
-        return { ok: false, error: (code !== null ? READ_REASONS[code] : undefined) ?? (error instanceof Error ? error.message : String(error)) };
-      }
-    }
-    return { ok: false, error: 'too many moved-aside files' };
+  private moveAside(): Promise<{ ok: true; path: string } | { ok: false; error: string }> {
+    return moveAside(this.file, this.now());
   }
 }
 
 /** Environment variables {@link defaultConfigDir} reads. */
 export interface ConfigEnv {
   XDG_CONFIG_HOME?: string;
+  XDG_DATA_HOME?: string;
   APPDATA?: string;
+  LOCALAPPDATA?: string;
 }
 
 /**
@@ -368,5 +340,26 @@ export function defaultConfigDir(platform: NodeJS.Platform, env: ConfigEnv, home
   if (platform === 'darwin') return path.posix.join(homedir, 'Library', 'Application Support', 'Portwatch');
   const xdg = env.XDG_CONFIG_HOME;
   const base = xdg !== undefined && path.posix.isAbsolute(xdg) ? xdg : path.posix.join(homedir, '.config');
+  return path.posix.join(base, 'portwatch');
+}
+
+/** The connection journal's file name inside the data folder. */
+export const JOURNAL_FILE_NAME = 'journal.db';
+
+/**
+ * The OS convention for the data folder (the journal lives there), pure over its inputs:
+ * `%LOCALAPPDATA%\\Portwatch` on Windows (machine-local, not roaming: the journal describes this
+ * machine), `~/Library/Application Support/Portwatch` on macOS, `$XDG_DATA_HOME/portwatch` (else
+ * `~/.local/share/portwatch`) elsewhere. Relative variables are ignored, as the XDG spec says.
+ */
+export function defaultDataDir(platform: NodeJS.Platform, env: ConfigEnv, homedir: string): string {
+  if (platform === 'win32') {
+    const local = env.LOCALAPPDATA;
+    const base = local !== undefined && path.win32.isAbsolute(local) ? local : path.win32.join(homedir, 'AppData', 'Local');
+    return path.win32.join(base, 'Portwatch');
+  }
+  if (platform === 'darwin') return defaultConfigDir(platform, env, homedir);
+  const xdg = env.XDG_DATA_HOME;
+  const base = xdg !== undefined && path.posix.isAbsolute(xdg) ? xdg : path.posix.join(homedir, '.local', 'share');
   return path.posix.join(base, 'portwatch');
 }

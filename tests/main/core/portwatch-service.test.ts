@@ -59,7 +59,9 @@ const delta = (seq: number, added = [makeConnection()]): SnapshotDelta => addedD
 describe('createPortwatchService', () => {
   it('starts the collector with the stored settings and the probe runner with the stored probes', async () => {
     const { created, probes } = await setup({ settings: { ...DEFAULT_SETTINGS, pollIntervalMs: 2000 }, probes: [probe] });
-    expect(created).toEqual([{ pollIntervalMs: 2000, closedRetentionMs: DEFAULT_SETTINGS.closedRetentionMs, socketSource: 'auto', reverseDns: false }]);
+    expect(created).toEqual([
+      { pollIntervalMs: 2000, closedRetentionMs: DEFAULT_SETTINGS.closedRetentionMs, socketSource: 'auto', reverseDns: false, journalEnabled: true, journalRetentionDays: 7, journalMaxMb: 1024 },
+    ]);
     expect(probes.specs).toEqual([probe]);
   });
 
@@ -69,6 +71,12 @@ describe('createPortwatchService', () => {
     expect(result).toMatchObject({ ok: true, value: { pollIntervalMs: 5000 } });
     expect(store.saved.at(-1)?.settings.pollIntervalMs).toBe(5000);
     expect(collector.options.at(-1)).toMatchObject({ pollIntervalMs: 5000 });
+  });
+
+  it('passes the journal settings to the collector (which records the journal)', async () => {
+    const { service, collector } = await setup();
+    await dispatchRequest(service.handlers, 'setSettings', [{ journalEnabled: false, journalRetentionDays: 30 }]);
+    expect(collector.options.at(-1)).toMatchObject({ journalEnabled: false, journalRetentionDays: 30, journalMaxMb: 1024 });
   });
 
   it('changes nothing when the settings file cannot be written', async () => {

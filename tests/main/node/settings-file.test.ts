@@ -6,7 +6,7 @@ import type { PersistedState } from '../../../src/main/core/settings-store';
 import { WriteError } from '../../../src/main/node/atomic-write';
 import { acquireFileLock } from '../../../src/main/node/file-lock';
 import type { ProbeSpec } from '../../../src/shared/model';
-import { defaultConfigDir, defaultState, JsonSettingsStore } from '../../../src/main/node/settings-file';
+import { defaultConfigDir, defaultDataDir, defaultState, JsonSettingsStore, validateState } from '../../../src/main/node/settings-file';
 import { DEFAULT_SETTINGS } from '../../../src/shared/defaults';
 import { onlyOn, POSIX } from '../../support/platform';
 
@@ -223,5 +223,38 @@ describe('defaultConfigDir', () => {
     ['win32', {}, 'C:\\Users\\Ann', 'C:\\Users\\Ann\\AppData\\Roaming\\Portwatch'],
   ] as const)('%s with %j and home %s gives %s', (platform, env, home, expected) => {
     expect(defaultConfigDir(platform, env, home)).toBe(expected);
+  });
+});
+
+describe('defaultDataDir (where the journal lives)', () => {
+  it.each([
+    ['linux', { XDG_DATA_HOME: '/home/ann/.data' }, '/home/ann', '/home/ann/.data/portwatch'],
+    ['linux', {}, '/home/ann', '/home/ann/.local/share/portwatch'],
+    ['linux', { XDG_DATA_HOME: 'relative' }, '/home/ann', '/home/ann/.local/share/portwatch'],
+    ['darwin', {}, '/Users/ann', '/Users/ann/Library/Application Support/Portwatch'],
+    ['win32', { LOCALAPPDATA: 'C:\\Users\\Ann\\AppData\\Local', APPDATA: 'C:\\Roaming' }, 'C:\\Users\\Ann', 'C:\\Users\\Ann\\AppData\\Local\\Portwatch'],
+    ['win32', {}, 'C:\\Users\\Ann', 'C:\\Users\\Ann\\AppData\\Local\\Portwatch'],
+  ] as const)('%s with %j and home %s gives %s', (platform, env, home, expected) => {
+    expect(defaultDataDir(platform, env, home)).toBe(expected);
+  });
+});
+
+describe('journal settings', () => {
+  it('a settings file from before the journal loads with the journal defaults, no notice', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'settings.json');
+    const old = defaultState();
+    const { journalEnabled: _e, journalRetentionDays: _r, journalMaxMb: _m, ...before } = old.settings;
+    await writeFile(file, JSON.stringify({ ...old, settings: before }));
+    const loaded = await new JsonSettingsStore(file).load();
+    expect(loaded.notice).toBeNull();
+    expect(loaded.state.settings).toMatchObject({ journalEnabled: true, journalRetentionDays: 7, journalMaxMb: 1024 });
+  });
+
+  it('refuses journal settings out of range', () => {
+    expect(validateState({ ...defaultState(), settings: { ...defaultState().settings, journalRetentionDays: 0 } })).toEqual({
+      ok: false,
+      error: 'settings: journalRetentionDays must be at least 1 days',
+    });
   });
 });
